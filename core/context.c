@@ -1,0 +1,124 @@
+#include "context.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+int wb_context_init(struct wb_context *ctx, const char *config_path,
+                    wb_error *err)
+{
+  int r = wb_config_load(&ctx->config, config_path, err);
+  if (r < 0)
+    return r;
+  if (!ctx->root)
+    ctx->root = xstrdup(ctx->config.root);
+  if (!ctx->plugin_dir)
+    ctx->plugin_dir = xstrdup(ctx->config.plugin_dir);
+  if (ctx->root[0] != '/')
+    return wb_error_set(err, -EINVAL, "--root %s: must be an absolute path",
+                        ctx->root);
+  const char *conf[] = {
+      [WB_PLUGIN_STORAGE] = ctx->config.storage_driver,
+      [WB_PLUGIN_CGROUP] = ctx->config.cgroup_driver,
+      [WB_PLUGIN_LOG] = ctx->config.log_driver,
+  };
+  for (uint32_t k = WB_PLUGIN_STORAGE; k <= WB_PLUGIN_LOG; k++) {
+    if (ctx->driver_arg[k]) {
+      ctx->driver_from[k] = "flag";
+      continue;
+    }
+    ctx->driver_arg[k] = xstrdup(conf[k]);
+    ctx->driver_from[k] = ctx->config.path ? "config" : "default";
+  }
+  return 0;
+}
+
+void wb_context_free(struct wb_context *ctx)
+{
+  for (int k = 0; k <= WB_PLUGIN_NETWORK; k++) {
+    wb_driver_free(ctx->driver[k]);
+    free(ctx->driver_arg[k]);
+  }
+  wb_config_free(&ctx->config);
+  free(ctx->root);
+  free(ctx->plugin_dir);
+  free(ctx->cgroup_reason);
+  memset(ctx, 0, sizeof *ctx);
+}
+
+int wb_context_load_driver(struct wb_context *ctx, uint32_t kind,
+                           const char *arg, struct wb_driver **out,
+                           wb_error *err)
+{
+  cleanup_free char *path = wb_driver_path(ctx->plugin_dir, kind, arg);
+  cleanup_driver struct wb_driver *d = NULL;
+  int r = wb_driver_open(path, kind, NULL, &d, err);
+  if (r < 0)
+    return r;
+  r = wb_driver_init(d, &ctx->config, ctx->root, err);
+  if (r < 0)
+    return r;
+  r = wb_driver_probe(d, err);
+  if (r < 0)
+    return wb_error_prefix(err, "%s driver '%s' cannot be used on this host",
+                           wb_kind_name(kind), arg);
+  *out = steal_pointer(&d);
+  return 0;
+}
+
+static bool is_auto(const char *arg)
+{
+  return strcmp(arg, "auto") == 0;
+}
+
+/* cgroup "auto": the first of v2, v1 whose probe passes; the reason
+ * records why the ones before it were passed over. */
+static int load_auto_cgroup(struct wb_context *ctx, struct wb_driver **out,
+                            wb_error *err)
+{
+  static const char *const order[] = {"v2", "v1"};
+  wb_error skipped[2] = {WB_ERROR_INIT, WB_ERROR_INIT};
+  int r = -ENODEV;
+  size_t i;
+  for (i = 0; i < 2 && r < 0; i++)
+    r = wb_context_load_driver(ctx, WB_PLUGIN_CGROUP, order[i], out,
+                               &skipped[i]);
+  if (r == 0 && i == 1)
+    ctx->cgroup_reason = xasprintf("auto: cgroup-v2 usable");
+  else if (r == 0)
+    ctx->cgroup_reason =
+        xasprintf("auto: cgroup-v1 usable; skipped %s", skipped[0].msg);
+  else
+    wb_error_set(err, -ENODEV, "no usable cgroup driver: %s; %s",
+                 skipped[0].msg, skipped[1].msg);
+  wb_error_clear(&skipped[0]);
+  wb_error_clear(&skipped[1]);
+  return r;
+}
+
+int wb_context_driver(struct wb_context *ctx, uint32_t kind,
+                      struct wb_driver **out, wb_error *err)
+{
+  if (ctx->driver[kind]) {
+    *out = ctx->driver[kind];
+    return 0;
+  }
+  int r;
+  const char *arg = ctx->driver_arg[kind];
+  if (kind == WB_PLUGIN_CGROUP && is_auto(arg))
+    r = load_auto_cgroup(ctx, &ctx->driver[kind], err);
+  else {
+    r = wb_context_load_driver(ctx, kind, arg, &ctx->driver[kind], err);
+    if (r == 0 && kind == WB_PLUGIN_CGROUP)
+      ctx->cgroup_reason = xasprintf("%s: cgroup.driver = %s",
+                                     ctx->driver_from[kind], arg);
+  }
+  if (r < 0)
+    return r;
+  *out = ctx->driver[kind];
+  return 0;
+}

@@ -1,0 +1,150 @@
+/* main.c - global flags, configuration, dispatch to a verb.  The only place
+ * that prints an error and chooses the exit code. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "context.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static void usage(FILE *out)
+{
+  fputs("Usage: whalebox [OPTIONS] COMMAND [ARG...]\n"
+        "\n"
+        "A container runtime with pluggable storage, cgroup and log drivers.\n"
+        "\n"
+        "Options:\n"
+        "  --config PATH          configuration file (default: $WHALEBOX_CONFIG,\n"
+        "                         else " WB_SYSCONFDIR "/whalebox/whalebox.conf)\n"
+        "  --root DIR             state root (images, containers)\n"
+        "  --plugin-dir DIR       where drivers are looked up\n"
+        "  --storage-driver NAME  storage driver (name or absolute .so path)\n"
+        "  --cgroup-driver NAME   cgroup driver (v1, v2, auto, or a path)\n"
+        "  --log-driver NAME      log driver (name or absolute .so path)\n"
+        "  --log-level LEVEL      debug, info, warn or error (default warn)\n"
+        "  -v, --version          print the version and exit\n"
+        "  -h, --help             print this help and exit\n"
+        "\n"
+        "Commands:\n",
+        out);
+  for (const struct wb_command *c = wb_commands; c->name; c++)
+    fprintf(out, "  %-10s %s\n", c->name, c->summary);
+  fputs("\nRun 'whalebox COMMAND --help' for more about a command.\n", out);
+}
+
+static int fail(wb_error *err)
+{
+  fprintf(stderr, "whalebox: %s\n", err->msg ? err->msg : "unknown error");
+  return wb_error_exit_code(err);
+}
+
+int main(int argc, char **argv)
+{
+  struct wb_context ctx = {0};
+  cleanup_error wb_error err = WB_ERROR_INIT;
+  const char *config_path = NULL;
+  enum { O_CONFIG = 256, O_ROOT, O_PLUGIN_DIR, O_STORAGE, O_CGROUP, O_LOG,
+         O_LEVEL };
+  static const struct option opts[] = {
+      {"config", required_argument, NULL, O_CONFIG},
+      {"root", required_argument, NULL, O_ROOT},
+      {"plugin-dir", required_argument, NULL, O_PLUGIN_DIR},
+      {"storage-driver", required_argument, NULL, O_STORAGE},
+      {"cgroup-driver", required_argument, NULL, O_CGROUP},
+      {"log-driver", required_argument, NULL, O_LOG},
+      {"log-level", required_argument, NULL, O_LEVEL},
+      {"version", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  int c, rc = 0;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+    switch (c) {
+    case O_CONFIG:
+      config_path = optarg;
+      break;
+    case O_ROOT:
+      free(ctx.root);
+      ctx.root = xstrdup(optarg);
+      break;
+    case O_PLUGIN_DIR:
+      free(ctx.plugin_dir);
+      ctx.plugin_dir = xstrdup(optarg);
+      break;
+    case O_STORAGE:
+    case O_CGROUP:
+    case O_LOG: {
+      uint32_t k = c == O_STORAGE  ? WB_PLUGIN_STORAGE
+                   : c == O_CGROUP ? WB_PLUGIN_CGROUP
+                                   : WB_PLUGIN_LOG;
+      free(ctx.driver_arg[k]);
+      ctx.driver_arg[k] = xstrdup(optarg);
+      break;
+    }
+    case O_LEVEL: {
+      int level = wb_log_parse_level(optarg);
+      if (level < 0) {
+        wb_error_set(&err, -EINVAL,
+                     "--log-level %s: must be debug, info, warn or error",
+                     optarg);
+        rc = fail(&err);
+        goto out;
+      }
+      wb_log_set_level(level);
+      break;
+    }
+    case 'v':
+      printf("whalebox version %s (plugin ABI %d.%d)\n", WB_VERSION,
+             WB_PLUGIN_ABI_MAJOR, WB_PLUGIN_ABI_MINOR);
+      rc = 0;
+      goto out;
+    case 'h':
+      usage(stdout);
+      rc = 0;
+      goto out;
+    default:
+      if (optopt)
+        wb_error_set(&err, -EINVAL, "unknown flag -%c; see 'whalebox --help'",
+                     optopt);
+      else if (argv[optind - 1][0] == '-' && strchr(argv[optind - 1], '='))
+        wb_error_set(&err, -EINVAL, "bad flag %s; see 'whalebox --help'",
+                     argv[optind - 1]);
+      else
+        wb_error_set(&err, -EINVAL, "%s %s; see 'whalebox --help'",
+                     c == ':' ? "missing value for flag" : "unknown flag",
+                     argv[optind - 1]);
+      rc = fail(&err);
+      goto out;
+    }
+  }
+  if (optind >= argc) {
+    usage(stderr);
+    rc = WB_EXIT_FAILURE;
+    goto out;
+  }
+  const struct wb_command *cmd = wb_command_find(argv[optind]);
+  if (!cmd) {
+    wb_error_set(&err, -EINVAL, "unknown command '%s'; see 'whalebox --help'",
+                 argv[optind]);
+    rc = fail(&err);
+    goto out;
+  }
+  if (wb_context_init(&ctx, config_path, &err) < 0) {
+    rc = fail(&err);
+    goto out;
+  }
+  int verb = optind;
+  optind = 0; /* the verb's own getopt starts afresh */
+  rc = cmd->fn(&ctx, argc - verb, argv + verb, &err);
+out:
+  if (rc < 0)
+    rc = fail(&err);
+  wb_context_free(&ctx);
+  return rc;
+}

@@ -1,0 +1,446 @@
+#include "plugin_loader.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* Smallest descriptor and ops tables ABI 1.0 defines. */
+#define DESC_V1_0_SIZE (offsetof(struct wb_plugin, ops) + sizeof(void *))
+#define STORAGE_V1_0_SIZE                                                    \
+  (offsetof(struct wb_storage_ops, diff) + sizeof(void *))
+#define CGROUP_V1_0_SIZE                                                     \
+  (offsetof(struct wb_cgroup_ops, freeze) + sizeof(void *))
+#define LOG_V1_0_SIZE (offsetof(struct wb_log_ops, remove) + sizeof(void *))
+
+static const char *const kind_names[] = {NULL, "storage", "cgroup", "log",
+                                         "network"};
+
+const char *wb_kind_name(uint32_t kind)
+{
+  if (kind >= 1 && kind <= WB_PLUGIN_NETWORK)
+    return kind_names[kind];
+  return "unknown";
+}
+
+uint32_t wb_kind_from_name(const char *name)
+{
+  for (uint32_t k = 1; k <= WB_PLUGIN_NETWORK; k++)
+    if (strcmp(name, kind_names[k]) == 0)
+      return k;
+  return 0;
+}
+
+char *wb_driver_path(const char *plugin_dir, uint32_t kind, const char *arg)
+{
+  if (arg[0] == '/')
+    return xstrdup(arg);
+  const char *kn = wb_kind_name(kind);
+  size_t kl = strlen(kn);
+  /* Accept both "overlay" and "storage-overlay". */
+  if (strncmp(arg, kn, kl) == 0 && arg[kl] == '-')
+    arg += kl + 1;
+  return xasprintf("%s/%s-%s.so", plugin_dir, kn, arg);
+}
+
+static bool valid_name(const char *s)
+{
+  if (!s || !*s || strlen(s) > 64)
+    return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+          *s == '_'))
+      return false;
+  return true;
+}
+
+/* A readable, printable string of bounded length: a descriptor from a
+ * broken driver must not make us print garbage. */
+static bool valid_text(const char *s)
+{
+  if (!s)
+    return false;
+  for (size_t i = 0; i < 256; i++) {
+    if (s[i] == '\0')
+      return true;
+    if ((unsigned char)s[i] < 0x20)
+      return false;
+  }
+  return false;
+}
+
+static size_t ops_min_size(uint32_t kind)
+{
+  switch (kind) {
+  case WB_PLUGIN_STORAGE:
+    return STORAGE_V1_0_SIZE;
+  case WB_PLUGIN_CGROUP:
+    return CGROUP_V1_0_SIZE;
+  case WB_PLUGIN_LOG:
+    return LOG_V1_0_SIZE;
+  default:
+    return 0;
+  }
+}
+
+/* Required ops per kind; the rest may be NULL. */
+static const char *missing_op(uint32_t kind, const void *ops)
+{
+  if (kind == WB_PLUGIN_STORAGE) {
+    const struct wb_storage_ops *o = ops;
+    if (!o->create)
+      return "create";
+    if (!o->mount)
+      return "mount";
+    if (!o->remove)
+      return "remove";
+  } else if (kind == WB_PLUGIN_CGROUP) {
+    const struct wb_cgroup_ops *o = ops;
+    if (!o->create)
+      return "create";
+    if (!o->apply)
+      return "apply";
+    if (!o->enter)
+      return "enter";
+    if (!o->destroy)
+      return "destroy";
+  } else if (kind == WB_PLUGIN_LOG) {
+    const struct wb_log_ops *o = ops;
+    if (!o->open)
+      return "open";
+    if (!o->write)
+      return "write";
+    if (!o->close)
+      return "close";
+  }
+  return NULL;
+}
+
+/* Cheap checks before dlopen, for clear messages: exists, regular, ELF. */
+static int precheck_file(const char *path, wb_error *err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return wb_error_set(err, -ENOENT, "driver %s not found", path);
+    return wb_error_set(err, errno, "driver %s", path);
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return wb_error_set(err, errno, "driver %s", path);
+  if (!S_ISREG(st.st_mode))
+    return wb_error_set(err, -EINVAL, "driver %s: not a regular file", path);
+  unsigned char magic[4] = {0};
+  ssize_t n = read(fd, magic, sizeof magic);
+  if (n != 4 || memcmp(magic, "\177ELF", 4) != 0)
+    return wb_error_set(err, -ENOEXEC,
+                        "driver %s: not a shared object (no ELF header)",
+                        path);
+  return 0;
+}
+
+static int validate(struct wb_driver *d, uint32_t want_kind,
+                    const char *want_name, wb_error *err)
+{
+  const struct wb_plugin *p = d->desc;
+  const char *path = d->path;
+  if (!p)
+    return wb_error_set(err, -EINVAL, "driver %s: %s() returned NULL", path,
+                        WB_PLUGIN_ENTRY_NAME);
+  if (p->abi_major != WB_PLUGIN_ABI_MAJOR)
+    return wb_error_set(
+        err, -EPROTO,
+        "driver %s: built for plugin ABI %u.%u, this whalebox speaks %u.%u "
+        "(major versions differ); rebuild the driver",
+        path, p->abi_major, p->abi_minor, WB_PLUGIN_ABI_MAJOR,
+        WB_PLUGIN_ABI_MINOR);
+  if (p->abi_minor > WB_PLUGIN_ABI_MINOR)
+    return wb_error_set(err, -EPROTO,
+                        "driver %s: needs plugin ABI %u.%u, newer than this "
+                        "whalebox's %u.%u; upgrade whalebox",
+                        path, p->abi_major, p->abi_minor, WB_PLUGIN_ABI_MAJOR,
+                        WB_PLUGIN_ABI_MINOR);
+  if (p->size < DESC_V1_0_SIZE)
+    return wb_error_set(err, -EPROTO,
+                        "driver %s: descriptor is %u bytes, ABI 1.0 needs %zu",
+                        path, p->size, (size_t)DESC_V1_0_SIZE);
+  if (p->kind < WB_PLUGIN_STORAGE || p->kind > WB_PLUGIN_LOG)
+    return wb_error_set(err, -EPROTO, "driver %s: unsupported kind %u", path,
+                        p->kind);
+  if (want_kind && p->kind != want_kind)
+    return wb_error_set(err, -EPROTO, "driver %s: is a %s driver, not a %s driver",
+                        path, wb_kind_name(p->kind), wb_kind_name(want_kind));
+  if (!valid_name(p->name))
+    return wb_error_set(err, -EPROTO,
+                        "driver %s: invalid name (want [a-z0-9_-], 1-64 chars)",
+                        path);
+  if (!valid_text(p->version))
+    return wb_error_set(err, -EPROTO, "driver %s: invalid version string",
+                        path);
+  if (p->summary && !valid_text(p->summary))
+    return wb_error_set(err, -EPROTO, "driver %s: invalid summary", path);
+  if (want_name && strcmp(p->name, want_name) != 0)
+    return wb_error_set(err, -EPROTO,
+                        "driver %s: declares name '%s', expected '%s'", path,
+                        p->name, want_name);
+  if (!p->init || !p->probe)
+    return wb_error_set(err, -EPROTO, "driver %s: has no %s()", path,
+                        p->init ? "probe" : "init");
+  const uint32_t *ops = p->ops;
+  if (!ops)
+    return wb_error_set(err, -EPROTO, "driver %s: has no ops table", path);
+  if (*ops < ops_min_size(p->kind))
+    return wb_error_set(err, -EPROTO,
+                        "driver %s: %s ops table is %u bytes, ABI 1.0 needs %zu",
+                        path, wb_kind_name(p->kind), *ops,
+                        ops_min_size(p->kind));
+  const char *op = missing_op(p->kind, ops);
+  if (op)
+    return wb_error_set(err, -EPROTO, "driver %s: required op %s() is missing",
+                        path, op);
+  d->ops = ops;
+  return 0;
+}
+
+int wb_driver_open(const char *path, uint32_t want_kind, const char *want_name,
+                   struct wb_driver **out, wb_error *err)
+{
+  int r = precheck_file(path, err);
+  if (r < 0)
+    return r;
+  struct wb_driver *d = xzalloc(sizeof *d);
+  d->path = xstrdup(path);
+  d->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!d->dl) {
+    const char *why = dlerror();
+    r = wb_error_set(err, -ENOEXEC, "driver %s: cannot load: %s", path,
+                     why ? why : "unknown error");
+    wb_driver_free(d);
+    return r;
+  }
+  dlerror();
+  wb_plugin_entry_fn entry =
+      (wb_plugin_entry_fn)dlsym(d->dl, WB_PLUGIN_ENTRY_NAME);
+  if (!entry) {
+    r = wb_error_set(err, -ENOEXEC,
+                     "driver %s: not a whalebox driver (no %s symbol)", path,
+                     WB_PLUGIN_ENTRY_NAME);
+    wb_driver_free(d);
+    return r;
+  }
+  d->desc = entry(WB_PLUGIN_ABI_MAJOR, WB_PLUGIN_ABI_MINOR);
+  r = validate(d, want_kind, want_name, err);
+  if (r < 0) {
+    wb_driver_free(d);
+    return r;
+  }
+  d->label = xasprintf("%s-%s", wb_kind_name(d->desc->kind), d->desc->name);
+  *out = d;
+  return 0;
+}
+
+/* ---- host services ------------------------------------------------------ */
+
+static const struct wb_driver *host_driver(const struct wb_host *h)
+{
+  return h->priv;
+}
+
+static void host_log(const struct wb_host *h, int level, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  if (level < WB_LOG_ERROR)
+    level = WB_LOG_ERROR;
+  if (level > WB_LOG_DEBUG)
+    level = WB_LOG_DEBUG;
+  wb_logv(level, host_driver(h)->label, fmt, ap);
+  va_end(ap);
+}
+
+static int host_error(const struct wb_host *h, wb_error *err, int errnum,
+                      const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int r = wb_error_setv(err, errnum, fmt, ap);
+  va_end(ap);
+  wb_error_prefix(err, "%s", host_driver(h)->label);
+  return r;
+}
+
+static config_setting_t *host_setting(const struct wb_host *h, const char *key)
+{
+  const struct wb_driver *d = host_driver(h);
+  return d->group ? config_setting_get_member(d->group, key) : NULL;
+}
+
+static int host_config_string(const struct wb_host *h, const char *key,
+                              const char **out)
+{
+  config_setting_t *s = host_setting(h, key);
+  if (!s || config_setting_type(s) != CONFIG_TYPE_STRING)
+    return -ENOENT;
+  *out = config_setting_get_string(s);
+  return 0;
+}
+
+static int host_config_int(const struct wb_host *h, const char *key,
+                           int64_t *out)
+{
+  config_setting_t *s = host_setting(h, key);
+  if (!s)
+    return -ENOENT;
+  switch (config_setting_type(s)) {
+  case CONFIG_TYPE_INT:
+  case CONFIG_TYPE_INT64:
+    *out = config_setting_get_int64(s);
+    return 0;
+  case CONFIG_TYPE_STRING:
+    return parse_size(config_setting_get_string(s), out) < 0 ? -EINVAL : 0;
+  default:
+    return -ENOENT;
+  }
+}
+
+static int host_config_bool(const struct wb_host *h, const char *key, int *out)
+{
+  config_setting_t *s = host_setting(h, key);
+  if (!s || config_setting_type(s) != CONFIG_TYPE_BOOL)
+    return -ENOENT;
+  *out = config_setting_get_bool(s);
+  return 0;
+}
+
+static int host_parse_size(const char *text, int64_t *out)
+{
+  return parse_size(text, out) < 0 ? -EINVAL : 0;
+}
+
+static const struct wb_option *find_option(const struct wb_option *opts,
+                                           const char *name)
+{
+  for (; opts && opts->name; opts++)
+    if (strcmp(opts->name, name) == 0)
+      return opts;
+  return NULL;
+}
+
+/* Unknown keys and wrong types in the driver's group are errors. */
+static int check_options(struct wb_driver *d, const struct wb_config *cfg,
+                         wb_error *err)
+{
+  if (!d->group)
+    return 0;
+  const char *file = cfg && cfg->path ? cfg->path : "<config>";
+  int n = config_setting_length(d->group);
+  for (int i = 0; i < n; i++) {
+    config_setting_t *s = config_setting_get_elem(d->group, i);
+    const char *key = config_setting_name(s);
+    unsigned line = config_setting_source_line(s);
+    const struct wb_option *o = find_option(d->desc->options, key);
+    if (!o)
+      return wb_error_set(err, -EINVAL, "%s:%u: unknown setting '%s.%s.%s'",
+                          file, line, wb_kind_name(d->desc->kind),
+                          d->desc->name, key);
+    int t = config_setting_type(s);
+    bool ok;
+    int64_t v;
+    switch (o->type) {
+    case WB_OPTION_STRING:
+      ok = t == CONFIG_TYPE_STRING;
+      break;
+    case WB_OPTION_INT:
+      ok = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+      break;
+    case WB_OPTION_BOOL:
+      ok = t == CONFIG_TYPE_BOOL;
+      break;
+    case WB_OPTION_SIZE:
+      ok = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ||
+           (t == CONFIG_TYPE_STRING &&
+            parse_size(config_setting_get_string(s), &v) == 0);
+      break;
+    default:
+      ok = false;
+    }
+    if (!ok) {
+      static const char *const tn[] = {"?", "a string", "an integer",
+                                       "a boolean", "a size (e.g. \"10m\")"};
+      return wb_error_set(err, -EINVAL, "%s:%u: '%s.%s.%s' must be %s", file,
+                          line, wb_kind_name(d->desc->kind), d->desc->name,
+                          key, o->type >= 1 && o->type <= 4 ? tn[o->type] : "?");
+    }
+  }
+  return 0;
+}
+
+int wb_driver_init(struct wb_driver *d, const struct wb_config *cfg,
+                   const char *state_root, wb_error *err)
+{
+  d->group = cfg ? wb_config_driver_group(cfg, wb_kind_name(d->desc->kind),
+                                          d->desc->name)
+                 : NULL;
+  int r = check_options(d, cfg, err);
+  if (r < 0)
+    return r;
+  cleanup_free char *drivers = path_join(state_root, "drivers");
+  d->driver_dir = path_join(drivers, d->label);
+  r = mkdir_p(d->driver_dir, 0700, err);
+  if (r < 0)
+    return r;
+  d->host = (struct wb_host){
+      .size = sizeof(struct wb_host),
+      .abi_major = WB_PLUGIN_ABI_MAJOR,
+      .abi_minor = WB_PLUGIN_ABI_MINOR,
+      .state_root = state_root,
+      .driver_dir = d->driver_dir,
+      .log = host_log,
+      .error = host_error,
+      .config_string = host_config_string,
+      .config_int = host_config_int,
+      .config_bool = host_config_bool,
+      .parse_size = host_parse_size,
+      .priv = d,
+  };
+  wb_error_clear(err);
+  r = d->desc->init(&d->host, &d->data, err);
+  if (r < 0) {
+    if (!err || !err->msg)
+      wb_error_set(err, -r, "%s: init failed", d->label);
+    return r;
+  }
+  d->initialised = true;
+  return 0;
+}
+
+int wb_driver_probe(struct wb_driver *d, wb_error *err)
+{
+  int r = d->desc->probe(d->data, err);
+  if (r < 0 && err && !err->msg)
+    wb_error_set(err, -r, "%s: probe failed", d->label);
+  return r < 0 ? r : 0;
+}
+
+void wb_driver_free(struct wb_driver *d)
+{
+  if (!d)
+    return;
+  if (d->initialised && d->desc->fini)
+    d->desc->fini(d->data);
+  if (d->dl)
+    dlclose(d->dl);
+  free(d->path);
+  free(d->label);
+  free(d->driver_dir);
+  free(d);
+}

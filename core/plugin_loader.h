@@ -1,0 +1,54 @@
+/* plugin_loader.h - dlopen a driver, check its descriptor against the ABI,
+ * give it its host services. */
+#ifndef WB_PLUGIN_LOADER_H
+#define WB_PLUGIN_LOADER_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <whalebox/plugin.h>
+
+#include "config.h"
+#include "util/error.h"
+
+struct wb_driver {
+  void *dl;
+  char *path;  /* the .so */
+  char *label; /* "<kind>-<name>", used in messages */
+  const struct wb_plugin *desc;
+  const void *ops;
+  void *data; /* the driver's own state after init() */
+  bool initialised;
+  char *driver_dir;
+  config_setting_t *group; /* borrowed from the config */
+  struct wb_host host;
+};
+
+/* "storage" for WB_PLUGIN_STORAGE...; "unknown" otherwise. */
+const char *wb_kind_name(uint32_t kind);
+/* Kind from its name, 0 if unknown. */
+uint32_t wb_kind_from_name(const char *name);
+
+/* A driver argument is a name ("overlay", or "storage-overlay") looked up
+ * as <plugin_dir>/<kind>-<name>.so, or an absolute path to a .so. */
+char *wb_driver_path(const char *plugin_dir, uint32_t kind, const char *arg);
+
+/* dlopen and validate.  want_kind 0 accepts any kind; want_name NULL any
+ * name.  On failure nothing stays loaded and the message names the file. */
+int wb_driver_open(const char *path, uint32_t want_kind, const char *want_name,
+                   struct wb_driver **out, wb_error *err);
+/* Check the driver's config group against its options, create its state
+ * directory and call init(). cfg may be NULL. */
+int wb_driver_init(struct wb_driver *d, const struct wb_config *cfg,
+                   const char *state_root, wb_error *err);
+/* 0 when usable; otherwise the reason in err. */
+int wb_driver_probe(struct wb_driver *d, wb_error *err);
+void wb_driver_free(struct wb_driver *d);
+
+static inline void wb_driver_freep(struct wb_driver **d)
+{
+  if (*d)
+    wb_driver_free(*d);
+}
+#define cleanup_driver __attribute__((cleanup(wb_driver_freep)))
+
+#endif

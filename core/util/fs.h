@@ -1,0 +1,32 @@
+/* fs.h - file system helpers that report failures through wb_error. */
+#ifndef WB_FS_H
+#define WB_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* "<a>/<b>" with exactly one slash between them; never fails. */
+char *path_join(const char *a, const char *b);
+
+/* mkdir -p; existing directories are fine. */
+int mkdir_p(const char *path, mode_t mode, wb_error *err);
+/* rm -rf without crossing mount points; a missing path is fine. */
+int rm_rf(const char *path, wb_error *err);
+/* rm -rf relative to dirfd, name must be one component. */
+int rm_rf_at(int dirfd, const char *name, wb_error *err);
+
+/* Read a whole file (NUL-terminated); *len may be NULL. */
+int read_file(const char *path, char **out, size_t *len, wb_error *err);
+/* Write a whole file, truncating; not atomic. */
+int write_file(const char *path, const void *data, size_t len, wb_error *err);
+/* Write atomically: temporary file, fsync, rename.  With do_sync 0 the
+ * fsync is skipped (rename still makes the switch atomic for readers). */
+int write_file_atomic(const char *path, const void *data, size_t len,
+                      int do_sync, wb_error *err);
+
+/* Parse "123", "64k", "10m", "1g" (binary units, optional "b" suffix). */
+int parse_size(const char *text, int64_t *out);
+
+#endif
