@@ -32,8 +32,11 @@ static void usage(FILE *out)
         "\n"
         "Commands:\n",
         out);
-  for (const struct wb_command *c = wb_commands; c->name; c++)
-    fprintf(out, "  %-10s %s\n", c->name, c->summary);
+  size_t n;
+  const struct wb_command *const *cmds = wb_command_list(&n);
+  for (size_t i = 0; i < n; i++)
+    if (!cmds[i]->hidden)
+      fprintf(out, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
   fputs("\nRun 'whalebox COMMAND --help' for more about a command.\n", out);
 }
 

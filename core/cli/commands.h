@@ -1,11 +1,14 @@
-/* commands.h - the CLI verbs, one file each in core/cli/. */
+/* commands.h - the CLI verbs, one file each in core/cli/.  A verb file
+ * registers itself with WB_COMMAND(); nothing else needs to change to add
+ * one. */
 #ifndef WB_COMMANDS_H
 #define WB_COMMANDS_H
 
 #include "../context.h"
 
 /* A verb returns the process exit code (>= 0), or < 0 with err set (main
- * prints it and exits with wb_error_exit_code()). argv[0] is the verb. */
+ * prints it and exits with wb_error_exit_code()). argv[0] is the verb;
+ * getopt state is reset before the call. */
 typedef int (*wb_command_fn)(struct wb_context *ctx, int argc, char **argv,
                              wb_error *err);
 
@@ -13,19 +16,30 @@ struct wb_command {
   const char *name;
   wb_command_fn fn;
   const char *summary;
+  /* Hidden from `whalebox --help` (aliases such as "image import"). */
+  int hidden;
 };
 
-/* NULL-terminated table, in the order `whalebox --help` lists them. */
-extern const struct wb_command wb_commands[];
+/* Commands sorted by name, for help; count in *n. */
+const struct wb_command *const *wb_command_list(size_t *n);
 const struct wb_command *wb_command_find(const char *name);
 
+/* Define and register verb `name` (the C identifier) as "<cli_name>". */
+#define WB_COMMAND(ident, cli_name, text)                                    \
+  static int wb_cmd_##ident(struct wb_context *ctx, int argc, char **argv,   \
+                            wb_error *err);                                  \
+  static const struct wb_command wb_cmd_desc_##ident = {                     \
+      cli_name, wb_cmd_##ident, text, 0};                                    \
+  __attribute__((used, section("wb_commands"))) static const struct          \
+      wb_command *const wb_cmd_ptr_##ident = &wb_cmd_desc_##ident;           \
+  static int wb_cmd_##ident(struct wb_context *ctx, int argc, char **argv,   \
+                            wb_error *err)
 
-#define WB_CMD(name)                                                         \
-  int wb_cmd_##name(struct wb_context *ctx, int argc, char **argv,           \
-                    wb_error *err)
-
-WB_CMD(version);
-WB_CMD(info);
-WB_CMD(plugins);
+/* Register another name for an existing verb, hidden from help. */
+#define WB_COMMAND_ALIAS(ident, cli_name, target_ident)                      \
+  static const struct wb_command wb_cmd_desc_##ident = {                     \
+      cli_name, wb_cmd_##target_ident, NULL, 1};                             \
+  __attribute__((used, section("wb_commands"))) static const struct          \
+      wb_command *const wb_cmd_ptr_##ident = &wb_cmd_desc_##ident
 
 #endif

@@ -93,7 +93,7 @@ static void print_text(json_t *info)
   }
 }
 
-WB_CMD(info)
+WB_COMMAND(info, "info", "Show the host, the configuration and the drivers chosen")
 {
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {"help", no_argument, NULL, 'h'},

@@ -63,7 +63,7 @@ static json_t *describe(struct wb_context *ctx, const char *path,
   return o;
 }
 
-WB_CMD(plugins)
+WB_COMMAND(plugins, "plugins", "List the drivers in the plugin directory and whether they work here")
 {
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {"help", no_argument, NULL, 'h'},

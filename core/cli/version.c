@@ -2,7 +2,7 @@
 
 #include "commands.h"
 
-WB_CMD(version)
+WB_COMMAND(version, "version", "Show the version")
 {
   (void)ctx, (void)err;
   if (argc > 1 && (argv[1][0] == '-')) {
