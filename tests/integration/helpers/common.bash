@@ -1,0 +1,95 @@
+# common.bash - shared setup for the bats integration tests.
+#
+# Load with `load helpers/common` from a .bats file.  Every test gets its own
+# state root ($WB_ROOT) under a scratch directory ($WB_TMP) that teardown
+# removes, so tests never touch /var/lib/whalebox and leave nothing behind.
+# meson sets WB_BIN, WB_PLUGIN_DIR, WB_TEST_PLUGIN_DIR, WB_SOURCE_DIR and
+# WB_BUILD_DIR (see tests/meson.build).
+
+: "${WB_BIN:?WB_BIN is not set: run the tests through meson test}"
+: "${WB_PLUGIN_DIR:?WB_PLUGIN_DIR is not set}"
+: "${WB_TEST_PLUGIN_DIR:?WB_TEST_PLUGIN_DIR is not set}"
+
+bats_require_minimum_version 1.5.0
+
+# Call from setup(): a fresh scratch dir and state root.  An empty config
+# file keeps an installed /usr/local/etc/whalebox/whalebox.conf (or a
+# $WHALEBOX_CONFIG of the caller) from changing what the tests see.
+wb_setup() {
+  WB_TMP=$(mktemp -d /tmp/wb-bats.XXXXXX)
+  WB_ROOT=$WB_TMP/root
+  WB_CONF=$WB_TMP/empty.conf
+  : >"$WB_CONF"
+  unset WHALEBOX_CONFIG
+  export WB_TMP WB_ROOT WB_CONF
+}
+
+# Call from teardown().  Refuse to remove anything but our own scratch dir.
+wb_teardown() {
+  if [[ -n "${WB_TMP:-}" && "$WB_TMP" == /tmp/wb-bats.* ]]; then
+    rm -rf -- "$WB_TMP"
+  fi
+}
+
+# whalebox with this test's state root, config and the built drivers.
+wb() {
+  "$WB_BIN" --config "$WB_CONF" --root "$WB_ROOT" --plugin-dir "$WB_PLUGIN_DIR" "$@"
+}
+
+# The cgroup mode as the mounts say it, computed independently of whalebox.
+host_cgroup_mode() {
+  local t
+  t=$(stat -f -c %T /sys/fs/cgroup 2>/dev/null) || { echo none; return; }
+  if [[ "$t" == cgroup2fs ]]; then
+    echo unified
+  elif [[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" == cgroup2fs ]]; then
+    echo hybrid
+  else
+    echo legacy
+  fi
+}
+
+# Assertions that print what they saw when they fail.
+fail() {
+  printf '# %s\n' "$@" >&2
+  return 1
+}
+
+assert_status() {
+  [[ "$status" -eq "$1" ]] || fail "expected exit status $1, got $status" "output: $output"
+}
+
+assert_contains() {
+  [[ "$1" == *"$2"* ]] || fail "expected to find: $2" "in: $1"
+}
+
+assert_not_contains() {
+  [[ "$1" != *"$2"* ]] || fail "did not expect: $2" "in: $1"
+}
+
+# After `run --separate-stderr`: failed with 125, said one line on stderr
+# (prefixed "whalebox: "), nothing on stdout.
+assert_one_line_error() {
+  assert_status 125
+  [[ -z "$output" ]] || fail "expected no stdout, got: $output"
+  [[ "${#stderr_lines[@]}" -eq 1 ]] ||
+    fail "expected exactly one line on stderr, got ${#stderr_lines[@]}:" "$stderr"
+  assert_contains "$stderr" "whalebox: "
+}
+
+# JSON queries: jq when present, else python3.
+json() {
+  local filter=$1
+  if command -v jq >/dev/null; then
+    jq -r "$filter"
+  else
+    fail "jq is needed (scripts/install-deps.sh installs it)"
+  fi
+}
+
+# A listing of a directory tree, to compare before/after a failing command.
+tree_listing() {
+  if [[ -e "$1" ]]; then
+    (cd "$1" && find . | LC_ALL=C sort)
+  fi
+}
