@@ -63,8 +63,8 @@ static int open_index(struct lf_rd *rd, long index, struct lf_src **out)
   *out = NULL;
   if (lf_file_name(name, sizeof name, index) < 0)
     return host->error(host, rd->err, -ENAMETOOLONG, "log file %ld", index);
-  int fd = openat(rd->dirfd, name,
-                  O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+  int fd =
+      openat(rd->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
   if (fd < 0) {
     if (errno == ENOENT)
       return 0;
@@ -100,8 +100,7 @@ static long max_index(struct lf_rd *rd)
   if (!d) {
     int e = errno;
     close(fd);
-    return rd->drv->host->error(rd->drv->host, rd->err, e, "open %s",
-                                rd->dir);
+    return rd->drv->host->error(rd->drv->host, rd->err, e, "open %s", rd->dir);
   }
   long max = 0;
   struct dirent *de;
@@ -184,8 +183,8 @@ static int read_src(struct lf_rd *rd, struct lf_src *s)
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      return rd->drv->host->error(rd->drv->host, rd->err, errno,
-                                  "read %s log", rd->dir);
+      return rd->drv->host->error(rd->drv->host, rd->err, errno, "read %s log",
+                                  rd->dir);
     }
     if (n == 0)
       return 0;
@@ -276,8 +275,12 @@ static int open_successor(struct lf_rd *rd, const struct lf_src *cur,
                           struct lf_src **out)
 {
   *out = NULL;
-  if (!cur)
-    return open_index(rd, 0, out);
+  if (!cur) {
+    /* Nothing existed when we started, so every file is new to us: the
+     * writer may already have rotated, start with the oldest. */
+    long max = max_index(rd);
+    return max < 0 ? (int)max : open_index(rd, max, out);
+  }
   int misses = 0;
   for (int attempt = 0; attempt < 100; attempt++) {
     long max = max_index(rd);
@@ -326,8 +329,8 @@ static int drain(struct lf_rd *rd, struct lf_src **cur)
     if (fstatat(rd->dirfd, LF_LOG_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0) {
       if (errno == ENOENT)
         return 0; /* between two steps of a rotation, or removed */
-      return rd->drv->host->error(rd->drv->host, rd->err, errno,
-                                  "stat %s/%s", rd->dir, LF_LOG_NAME);
+      return rd->drv->host->error(rd->drv->host, rd->err, errno, "stat %s/%s",
+                                  rd->dir, LF_LOG_NAME);
     }
     if (*cur && st.st_dev == (*cur)->dev && st.st_ino == (*cur)->ino)
       return 0;
@@ -368,10 +371,9 @@ static int follow(struct lf_rd *rd, struct lf_src **cur)
 {
   const struct wb_log_reader *reader = rd->reader;
   int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (ifd >= 0 &&
-      inotify_add_watch(ifd, rd->dir,
-                        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE |
-                            IN_CLOSE_WRITE) < 0) {
+  if (ifd >= 0 && inotify_add_watch(ifd, rd->dir,
+                                    IN_MODIFY | IN_CREATE | IN_MOVED_TO |
+                                        IN_DELETE | IN_CLOSE_WRITE) < 0) {
     close(ifd);
     ifd = -1;
   }
@@ -395,7 +397,7 @@ static int follow(struct lf_rd *rd, struct lf_src **cur)
 }
 
 #define READER_V1_0_SIZE (offsetof(struct wb_log_reader, arg) + sizeof(void *))
-#define TARGET_V1_0_SIZE                                                     \
+#define TARGET_V1_0_SIZE                                                       \
   (offsetof(struct wb_log_target, options) + sizeof(void *))
 
 int lf_read(void *driver, const struct wb_log_target *t,
@@ -412,9 +414,9 @@ int lf_read(void *driver, const struct wb_log_target *t,
     return host->error(host, err, errno, "open %s", t->dir);
   struct snapshot snap = {NULL, 0};
   struct lf_src *cur = NULL;
-  int r = (rd.chunk = malloc(CHUNK_SIZE)) ? 0
-                                          : host->error(host, err, ENOMEM,
-                                                        "read log");
+  int r = (rd.chunk = malloc(CHUNK_SIZE))
+              ? 0
+              : host->error(host, err, ENOMEM, "read log");
   if (r == 0)
     r = take_snapshot(&rd, &snap);
   if (r == 0 && reader->tail >= 0) {
