@@ -362,9 +362,9 @@ static int skip_value(struct cursor *c, int depth)
   }
   /* Numbers, true, false, null. */
   const char *start = c->p;
-  while (c->p < c->end && (strchr("+-.eE", *c->p) ||
-                           (*c->p >= '0' && *c->p <= '9') ||
-                           (*c->p >= 'a' && *c->p <= 'z')))
+  while (c->p < c->end &&
+         (strchr("+-.eE", *c->p) || (*c->p >= '0' && *c->p <= '9') ||
+          (*c->p >= 'a' && *c->p <= 'z')))
     c->p++;
   return c->p > start ? 0 : -EINVAL;
 }

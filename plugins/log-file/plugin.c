@@ -43,8 +43,7 @@ static int lf_init(const struct wb_host *host, void **driver, wb_error *err)
     return host->error(host, err, -EINVAL,
                        "max_size must be a positive size such as \"10m\"");
   r = host->config_int(host, "max_file", &max_file);
-  if ((r < 0 && r != -ENOENT) || max_file < 1 ||
-      max_file > LF_MAX_FILE_LIMIT)
+  if ((r < 0 && r != -ENOENT) || max_file < 1 || max_file > LF_MAX_FILE_LIMIT)
     return host->error(host, err, -EINVAL,
                        "max_file must be an integer from 1 to %d",
                        LF_MAX_FILE_LIMIT);

@@ -85,10 +85,9 @@ static int parse_options(struct lf_handle *h, const char *const *opts,
 static int open_log(struct lf_handle *h, wb_error *err)
 {
   const struct wb_host *host = h->drv->host;
-  int fd = openat(h->dirfd, LF_LOG_NAME,
-                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
-                      O_NOCTTY,
-                  0640);
+  int fd = openat(
+      h->dirfd, LF_LOG_NAME,
+      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
   if (fd < 0)
     return host->error(host, err, errno, "open %s/%s", h->dir, LF_LOG_NAME);
   struct stat st;
@@ -156,8 +155,7 @@ static int rotate(struct lf_handle *h, wb_error *err)
   long last = (long)h->max_file - 1;
   if (last == 0) {
     if (unlinkat(h->dirfd, LF_LOG_NAME, 0) < 0 && errno != ENOENT)
-      return host->error(host, err, errno, "remove %s/%s", h->dir,
-                         LF_LOG_NAME);
+      return host->error(host, err, errno, "remove %s/%s", h->dir, LF_LOG_NAME);
     return open_log(h, err);
   }
   if (lf_file_name(to, sizeof to, last) < 0)
@@ -169,8 +167,8 @@ static int rotate(struct lf_handle *h, wb_error *err)
         lf_file_name(to, sizeof to, i + 1) < 0)
       return host->error(host, err, -ENAMETOOLONG, "rotate %s", h->dir);
     if (renameat(h->dirfd, from, h->dirfd, to) < 0 && errno != ENOENT)
-      return host->error(host, err, errno, "rename %s/%s to %s", h->dir,
-                         from, to);
+      return host->error(host, err, errno, "rename %s/%s to %s", h->dir, from,
+                         to);
   }
   return open_log(h, err);
 }
@@ -191,8 +189,8 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 static int write_entry(struct lf_handle *h, int stream,
-                       const struct timespec *ts, const char *text,
-                       size_t len, wb_error *err)
+                       const struct timespec *ts, const char *text, size_t len,
+                       wb_error *err)
 {
   const struct wb_host *host = h->drv->host;
   h->out.len = 0;
@@ -292,8 +290,8 @@ void lf_close(void *handle)
     if (h->lines[s].len == 0)
       continue;
     /* close() cannot report an error: log it instead. */
-    int r = write_entry(h, s + 1, &now, h->lines[s].data, h->lines[s].len,
-                        NULL);
+    int r =
+        write_entry(h, s + 1, &now, h->lines[s].data, h->lines[s].len, NULL);
     if (r < 0)
       h->drv->host->log(h->drv->host, WB_LOG_WARN,
                         "%s: lost a partial line at close: %s", h->dir,

@@ -28,8 +28,8 @@ static int none_probe(void *driver, wb_error *err)
   return 0;
 }
 
-static int none_open(void *driver, const struct wb_log_target *t,
-                     void **handle, wb_error *err)
+static int none_open(void *driver, const struct wb_log_target *t, void **handle,
+                     wb_error *err)
 {
   const struct wb_host *host = driver;
   /* The ABI says unknown --log-opt keys are refused, and this driver
