@@ -43,6 +43,8 @@ void wb_context_free(struct wb_context *ctx)
     wb_driver_free(ctx->driver[k]);
     free(ctx->driver_arg[k]);
   }
+  for (size_t i = 0; i < sizeof ctx->extra / sizeof *ctx->extra; i++)
+    wb_driver_free(ctx->extra[i]);
   wb_config_free(&ctx->config);
   free(ctx->root);
   free(ctx->plugin_dir);
@@ -120,5 +122,45 @@ int wb_context_driver(struct wb_context *ctx, uint32_t kind,
   if (r < 0)
     return r;
   *out = ctx->driver[kind];
+  return 0;
+}
+
+const char *wb_driver_ref(const struct wb_context *ctx,
+                          const struct wb_driver *d)
+{
+  /* Drivers from the plugin directory are found again by name, so an
+   * upgrade of the .so applies; others by their path. */
+  cleanup_free char *by_name =
+      wb_driver_path(ctx->plugin_dir, d->desc->kind, d->desc->name);
+  return strcmp(by_name, d->path) == 0 ? d->desc->name : d->path;
+}
+
+static bool driver_matches(const struct wb_context *ctx,
+                           const struct wb_driver *d, const char *name)
+{
+  return d && (strcmp(wb_driver_ref(ctx, d), name) == 0 ||
+               strcmp(d->path, name) == 0);
+}
+
+int wb_context_driver_named(struct wb_context *ctx, uint32_t kind,
+                            const char *name, struct wb_driver **out,
+                            wb_error *err)
+{
+  if (driver_matches(ctx, ctx->driver[kind], name)) {
+    *out = ctx->driver[kind];
+    return 0;
+  }
+  size_t n = sizeof ctx->extra / sizeof *ctx->extra, i;
+  for (i = 0; i < n && ctx->extra[i]; i++)
+    if (ctx->extra[i]->desc->kind == kind && driver_matches(ctx, ctx->extra[i], name)) {
+      *out = ctx->extra[i];
+      return 0;
+    }
+  if (i == n)
+    return wb_error_set(err, -ENOSPC, "too many drivers in one command");
+  int r = wb_context_load_driver(ctx, kind, name, &ctx->extra[i], err);
+  if (r < 0)
+    return r;
+  *out = ctx->extra[i];
   return 0;
 }

@@ -18,6 +18,9 @@ struct wb_context {
   struct wb_driver *driver[WB_PLUGIN_NETWORK + 1];
   /* Why the cgroup driver was chosen (auto selection). */
   char *cgroup_reason;
+  /* Drivers loaded by name for existing containers (created with another
+   * driver than the configured one). */
+  struct wb_driver *extra[8];
 };
 
 /* Config file, then flags already stored in ctx (root, plugin_dir,
@@ -35,5 +38,14 @@ int wb_context_driver(struct wb_context *ctx, uint32_t kind,
 int wb_context_load_driver(struct wb_context *ctx, uint32_t kind,
                            const char *arg, struct wb_driver **out,
                            wb_error *err);
+
+/* The driver a container recorded (its name or .so path): the configured
+ * one when it matches, else loaded and kept for the command's lifetime. */
+int wb_context_driver_named(struct wb_context *ctx, uint32_t kind,
+                            const char *name, struct wb_driver **out,
+                            wb_error *err);
+/* What a container records to find the driver again. */
+const char *wb_driver_ref(const struct wb_context *ctx,
+                          const struct wb_driver *d);
 
 #endif

@@ -1,0 +1,98 @@
+/* run: create a container from an image and run it, in the foreground
+ * (stdio or a pty) or detached (container/monitor). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../container/foreground.h"
+#include "../container/lifecycle.h"
+#include "../container/monitor.h"
+#include "../util/xalloc.h"
+#include "../util/cleanup.h"
+#include "commands.h"
+#include "run_options.h"
+
+static const char usage_text[] =
+    "Usage: whalebox run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+    "\n"
+    "Create and run a new container from an image.\n"
+    "\n"
+    "Options:\n"
+    "  -d, --detach             run in the background and print its id\n"
+    "  -i, --interactive        keep stdin open\n"
+    "  -t, --tty                allocate a pseudo-terminal\n"
+    "      --rm                 remove the container when it exits\n"
+    "      --name NAME          name the container ([a-zA-Z0-9][a-zA-Z0-9_.-]*)\n"
+    "  -e, --env K=V            set an environment variable (repeatable)\n"
+    "      --env-file FILE      read K=V lines from FILE\n"
+    "  -w, --workdir DIR        working directory inside the container\n"
+    "  -u, --user USER[:GROUP]  user (from the image's /etc/passwd) or uid\n"
+    "  -h, --hostname NAME      container host name\n"
+    "      --read-only          mount the root file system read-only\n"
+    "      --entrypoint CMD     override the image's entrypoint\n"
+    "  -v, --volume H:C[:ro]    bind mount host path H at C (repeatable)\n"
+    "      --mount type=bind,source=H,target=C[,readonly]\n"
+    "  -m, --memory SIZE        memory limit (b, k, m, g; at least 6m)\n"
+    "      --memory-swap SIZE   memory plus swap limit, -1 for unlimited\n"
+    "      --cpu-shares N       relative CPU weight (alias -cpushare)\n"
+    "      --cpus X             number of CPUs (CFS quota)\n"
+    "      --cpuset-cpus LIST   CPUs allowed, e.g. 0-1 (alias --cpuset)\n"
+    "      --cpuset-mems LIST   memory nodes allowed\n"
+    "      --pids-limit N       maximum number of processes (-1 unlimited)\n"
+    "      --log-driver NAME    log driver for this container (-d)\n"
+    "      --log-opt K=V        log driver option (max-size, max-file)\n"
+    "      --cgroup-parent P    cgroup parent (default from the config)\n"
+    "\n"
+    "Exit status: the command's own; 128+N when killed by signal N; 125 when\n"
+    "whalebox fails; 126 when the command cannot be executed; 127 when it is\n"
+    "not found.\n";
+
+static int run_detached(struct wb_context *ctx, struct wb_container *c,
+                        wb_error *err)
+{
+  if (!c->log_driver)
+    c->log_driver = xstrdup(ctx->driver_arg[WB_PLUGIN_LOG]);
+  /* Load the log driver now: a bad one fails before anything exists. */
+  struct wb_driver *log;
+  int r = wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, &log,
+                                  err);
+  if (r < 0)
+    return r;
+  free(c->log_driver);
+  c->log_driver = xstrdup(wb_driver_ref(ctx, log));
+  r = wb_container_create(ctx, c, err);
+  if (r < 0)
+    return r;
+  r = wb_monitor_start(ctx, c, true, err);
+  if (r < 0)
+    return r;
+  printf("%s\n", c->id);
+  return 0;
+}
+
+WB_COMMAND(run, "run", "Create and run a new container from an image")
+{
+  cleanup_container struct wb_container *c = NULL;
+  bool help;
+  int r = wb_run_parse(ctx, argc, argv, &c, &help, err);
+  if (r < 0)
+    return r;
+  if (help) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  if (c->detach)
+    return run_detached(ctx, c, err);
+
+  r = wb_container_create(ctx, c, err);
+  if (r < 0)
+    return r;
+  r = wb_container_run_attached(ctx, c, err);
+  if (r < 0) {
+    /* Every failure path leaves nothing behind. */
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    wb_container_delete(ctx, c, &ignored);
+  }
+  return r;
+}

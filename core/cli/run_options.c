@@ -1,0 +1,420 @@
+/* run_options.c - parsing `run` flags.  The seed tool's single-dash
+ * spellings (-name, -cpushare, -cpuset, -ti) are accepted because getopt
+ * runs in long-only mode. */
+#include "run_options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../image/store.h"
+#include "../limits_parse.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/xalloc.h"
+
+enum {
+  O_RM = 256,
+  O_NAME,
+  O_ENV_FILE,
+  O_READ_ONLY,
+  O_ENTRYPOINT,
+  O_MEMORY_SWAP,
+  O_CPU_SHARES,
+  O_CPUS,
+  O_CPUSET_CPUS,
+  O_CPUSET_MEMS,
+  O_PIDS_LIMIT,
+  O_LOG_DRIVER,
+  O_LOG_OPT,
+  O_CGROUP_PARENT,
+  O_HELP,
+  O_MOUNT,
+};
+
+static const struct option options[] = {
+    {"interactive", no_argument, NULL, 'i'},
+    {"tty", no_argument, NULL, 't'},
+    {"detach", no_argument, NULL, 'd'},
+    {"rm", no_argument, NULL, O_RM},
+    {"name", required_argument, NULL, O_NAME},
+    {"env", required_argument, NULL, 'e'},
+    {"env-file", required_argument, NULL, O_ENV_FILE},
+    {"workdir", required_argument, NULL, 'w'},
+    {"user", required_argument, NULL, 'u'},
+    {"hostname", required_argument, NULL, 'h'},
+    {"read-only", no_argument, NULL, O_READ_ONLY},
+    {"entrypoint", required_argument, NULL, O_ENTRYPOINT},
+    {"memory", required_argument, NULL, 'm'},
+    {"memory-swap", required_argument, NULL, O_MEMORY_SWAP},
+    {"cpu-shares", required_argument, NULL, O_CPU_SHARES},
+    {"cpushare", required_argument, NULL, O_CPU_SHARES},
+    {"cpus", required_argument, NULL, O_CPUS},
+    {"cpuset-cpus", required_argument, NULL, O_CPUSET_CPUS},
+    {"cpuset", required_argument, NULL, O_CPUSET_CPUS},
+    {"cpuset-mems", required_argument, NULL, O_CPUSET_MEMS},
+    {"pids-limit", required_argument, NULL, O_PIDS_LIMIT},
+    {"volume", required_argument, NULL, 'v'},
+    {"mount", required_argument, NULL, O_MOUNT},
+    {"log-driver", required_argument, NULL, O_LOG_DRIVER},
+    {"log-opt", required_argument, NULL, O_LOG_OPT},
+    {"cgroup-parent", required_argument, NULL, O_CGROUP_PARENT},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int bad_flag(char **argv, int c, wb_error *err)
+{
+  const char *arg = argv[optind - 1];
+  if (c == ':')
+    return wb_error_set(err, -EINVAL, "flag needs an argument: %s", arg);
+  if (optopt && optopt < 256)
+    return wb_error_set(err, -EINVAL,
+                        "unknown shorthand flag: '%c' in -%c; see "
+                        "'whalebox run --help'",
+                        optopt, optopt);
+  return wb_error_set(err, -EINVAL,
+                      "unknown flag: %s; see 'whalebox run --help'", arg);
+}
+
+static int add_env(struct wb_container *c, const char *kv, wb_error *err)
+{
+  if (!*kv || *kv == '=')
+    return wb_error_set(err, -EINVAL, "invalid environment variable: \"%s\"",
+                        kv);
+  if (strchr(kv, '=')) {
+    strv_push(&c->env, kv);
+    return 0;
+  }
+  /* "-e NAME" passes the variable through from our environment. */
+  const char *v = getenv(kv);
+  if (v) {
+    cleanup_free char *full = xasprintf("%s=%s", kv, v);
+    strv_push(&c->env, full);
+  }
+  return 0;
+}
+
+static int add_env_file(struct wb_container *c, const char *path,
+                        wb_error *err)
+{
+  cleanup_free char *text = NULL;
+  int r = read_file(path, &text, NULL, err);
+  if (r < 0)
+    return wb_error_prefix(err, "--env-file");
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save)) {
+    line += strspn(line, " \t");
+    if (!*line || *line == '#')
+      continue;
+    r = add_env(c, line, err);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+/* Docker puts NAME=value entries later in the list over earlier ones. */
+static void env_merge(char ***dst, char **defaults, char **overrides)
+{
+  char **out = xzalloc(sizeof(char *));
+  for (char **d = defaults; d && *d; d++) {
+    size_t klen = strcspn(*d, "=");
+    bool overridden = false;
+    for (char **o = overrides; o && *o && !overridden; o++)
+      overridden = strncmp(*o, *d, klen) == 0 && (*o)[klen] == '=';
+    if (!overridden)
+      strv_push(&out, *d);
+  }
+  for (char **o = overrides; o && *o; o++)
+    strv_push(&out, *o);
+  strv_free(*dst);
+  *dst = out;
+}
+
+/* -v HOST:CTR[:ro|rw] */
+static int add_volume(struct wb_container *c, const char *spec, wb_error *err)
+{
+  cleanup_free char *copy = xstrdup(spec);
+  char *parts[4] = {0};
+  int n = 0;
+  for (char *p = copy; p && n < 4; n++) {
+    parts[n] = p;
+    p = strchr(p, ':');
+    if (p)
+      *p++ = '\0';
+  }
+  if (n < 2 || n > 3 || !*parts[0] || !*parts[1])
+    return wb_error_set(err, -EINVAL,
+                        "invalid volume specification: \"%s\": expected "
+                        "HOST:CONTAINER[:ro|rw]",
+                        spec);
+  bool ro = false;
+  if (n == 3) {
+    if (strcmp(parts[2], "ro") == 0)
+      ro = true;
+    else if (strcmp(parts[2], "rw") != 0)
+      return wb_error_set(err, -EINVAL,
+                          "invalid volume specification: \"%s\": invalid "
+                          "mode \"%s\" (ro or rw)",
+                          spec, parts[2]);
+  }
+  if (parts[0][0] != '/')
+    return wb_error_set(err, -EINVAL,
+                        "invalid volume specification: \"%s\": the host "
+                        "path must be absolute",
+                        spec);
+  if (parts[1][0] != '/')
+    return wb_error_set(err, -EINVAL,
+                        "invalid volume specification: \"%s\": the "
+                        "container path must be absolute",
+                        spec);
+  if (strspn(parts[1], "/") == strlen(parts[1]))
+    return wb_error_set(err, -EINVAL,
+                        "invalid volume specification: \"%s\": the "
+                        "container path cannot be /",
+                        spec);
+  c->binds = xrealloc(c->binds, (c->n_binds + 1) * sizeof *c->binds);
+  c->binds[c->n_binds++] = (struct wb_bind){
+      .source = xstrdup(parts[0]),
+      .target = xstrdup(parts[1]),
+      .read_only = ro,
+  };
+  return 0;
+}
+
+/* --mount type=bind,source=...,target=...[,readonly] */
+static int add_mount(struct wb_container *c, const char *spec, wb_error *err)
+{
+  cleanup_free char *copy = xstrdup(spec);
+  const char *src = NULL, *dst = NULL;
+  bool ro = false;
+  char *save = NULL;
+  for (char *kv = strtok_r(copy, ",", &save); kv;
+       kv = strtok_r(NULL, ",", &save)) {
+    char *v = strchr(kv, '=');
+    if (v)
+      *v++ = '\0';
+    if (strcmp(kv, "type") == 0 && v && strcmp(v, "bind") == 0)
+      continue;
+    if ((strcmp(kv, "source") == 0 || strcmp(kv, "src") == 0) && v)
+      src = v;
+    else if ((strcmp(kv, "target") == 0 || strcmp(kv, "destination") == 0 ||
+              strcmp(kv, "dst") == 0) &&
+             v)
+      dst = v;
+    else if (strcmp(kv, "readonly") == 0 || strcmp(kv, "ro") == 0)
+      ro = !v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+    else
+      return wb_error_set(err, -EINVAL,
+                          "invalid --mount \"%s\": unsupported field \"%s\"",
+                          spec, kv);
+  }
+  if (!src || !dst)
+    return wb_error_set(err, -EINVAL,
+                        "invalid --mount \"%s\": source and target are "
+                        "required",
+                        spec);
+  cleanup_free char *v = xasprintf("%s:%s:%s", src, dst, ro ? "ro" : "rw");
+  return add_volume(c, v, err);
+}
+
+static int apply_image(struct wb_context *ctx, struct wb_container *c,
+                       const char *ref, char **cmd, const char *entrypoint,
+                       char **user_env, wb_error *err)
+{
+  cleanup_image struct wb_image *img = NULL;
+  int r = wb_image_lookup(ctx->root, ref, &img, err);
+  if (r < 0)
+    return r;
+  c->image_id = xstrdup(img->id);
+  c->image_ref = xstrdup(ref);
+  for (char **l = img->layers; l && *l; l++) {
+    cleanup_free char *p = wb_layer_path(ctx->root, *l);
+    strv_push(&c->layers, p);
+  }
+  if (!c->layers)
+    return wb_error_set(err, -EINVAL, "image %s has no layers", ref);
+  /* Docker: --entrypoint replaces the image's and drops its CMD. */
+  char **argv = NULL;
+  if (entrypoint) {
+    if (*entrypoint)
+      strv_push(&argv, entrypoint);
+  } else {
+    for (char **e = img->entrypoint; e && *e; e++)
+      strv_push(&argv, *e);
+  }
+  char **args = cmd && *cmd ? cmd : (entrypoint ? NULL : img->cmd);
+  for (char **a = args; a && *a; a++)
+    strv_push(&argv, *a);
+  if (!argv)
+    strv_push(&argv, "/bin/sh");
+  c->argv = argv;
+  env_merge(&c->env, img->env, user_env);
+  if (!c->workdir && img->workdir && *img->workdir)
+    c->workdir = xstrdup(img->workdir);
+  if (!c->user && img->user && *img->user)
+    c->user = xstrdup(img->user);
+  return 0;
+}
+
+int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
+                 struct wb_container **out, bool *help, wb_error *err)
+{
+  cleanup_container struct wb_container *c = wb_container_new();
+  cleanup_strv char **user_env = NULL;
+  const char *entrypoint = NULL;
+  long max_cpu = -1;
+  int opt, r;
+  struct wb_container tmp_env = {0};
+  *help = false;
+  opterr = 0;
+  while ((opt = getopt_long_only(argc, argv, "+:itde:w:u:h:m:v:", options,
+                                 NULL)) != -1) {
+    r = 0;
+    switch (opt) {
+    case 'i':
+      c->interactive = true;
+      break;
+    case 't':
+      c->tty = true;
+      break;
+    case 'd':
+      c->detach = true;
+      break;
+    case O_RM:
+      c->auto_remove = true;
+      break;
+    case O_NAME:
+      if (!wb_container_name_valid(optarg))
+        return wb_error_set(err, -EINVAL,
+                            "invalid container name \"%s\": only "
+                            "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                            optarg);
+      free(c->name);
+      c->name = xstrdup(optarg);
+      break;
+    case 'e':
+      r = add_env(&tmp_env, optarg, err);
+      break;
+    case O_ENV_FILE:
+      r = add_env_file(&tmp_env, optarg, err);
+      break;
+    case 'w':
+      if (optarg[0] != '/')
+        return wb_error_set(err, -EINVAL,
+                            "the working directory '%s' is invalid: it "
+                            "needs to be an absolute path",
+                            optarg);
+      free(c->workdir);
+      c->workdir = xstrdup(optarg);
+      break;
+    case 'u':
+      if (!*optarg)
+        return wb_error_set(err, -EINVAL, "invalid value \"\" for --user");
+      free(c->user);
+      c->user = xstrdup(optarg);
+      break;
+    case 'h':
+      if (!*optarg || strlen(optarg) > 64)
+        return wb_error_set(err, -EINVAL,
+                            "invalid value \"%s\" for --hostname", optarg);
+      free(c->hostname);
+      c->hostname = xstrdup(optarg);
+      break;
+    case O_READ_ONLY:
+      c->read_only = true;
+      break;
+    case O_ENTRYPOINT:
+      entrypoint = optarg;
+      break;
+    case 'm':
+      r = wb_parse_memory("--memory", optarg, &c->limits.memory, err);
+      break;
+    case O_MEMORY_SWAP:
+      r = wb_parse_memory_swap(optarg, &c->limits.memory_swap, err);
+      break;
+    case O_CPU_SHARES:
+      r = wb_parse_cpu_shares(optarg, &c->limits.cpu_shares, err);
+      break;
+    case O_CPUS:
+      r = wb_parse_cpus(optarg, &c->limits.cpu_quota_us,
+                        &c->limits.cpu_period_us, err);
+      break;
+    case O_CPUSET_CPUS:
+      if (max_cpu < 0)
+        max_cpu = wb_host_max_cpu();
+      r = wb_parse_cpuset("--cpuset-cpus", optarg, max_cpu, err);
+      free((char *)c->limits.cpuset_cpus);
+      c->limits.cpuset_cpus = xstrdup(optarg);
+      break;
+    case O_CPUSET_MEMS:
+      r = wb_parse_cpuset("--cpuset-mems", optarg, wb_host_max_mem_node(),
+                          err);
+      free((char *)c->limits.cpuset_mems);
+      c->limits.cpuset_mems = xstrdup(optarg);
+      break;
+    case O_PIDS_LIMIT:
+      r = wb_parse_pids_limit(optarg, &c->limits.pids_limit, err);
+      break;
+    case 'v':
+      r = add_volume(c, optarg, err);
+      break;
+    case O_MOUNT:
+      r = add_mount(c, optarg, err);
+      break;
+    case O_LOG_DRIVER:
+      free(c->log_driver);
+      c->log_driver = xstrdup(optarg);
+      break;
+    case O_LOG_OPT:
+      if (!strchr(optarg, '='))
+        return wb_error_set(err, -EINVAL,
+                            "invalid --log-opt \"%s\": expected KEY=VALUE",
+                            optarg);
+      strv_push(&c->log_opts, optarg);
+      break;
+    case O_CGROUP_PARENT:
+      if (!*optarg || optarg[0] == '/' || strstr(optarg, ".."))
+        return wb_error_set(err, -EINVAL,
+                            "invalid value \"%s\" for --cgroup-parent: a "
+                            "relative path without ..",
+                            optarg);
+      free(c->cgroup_parent);
+      c->cgroup_parent = xstrdup(optarg);
+      break;
+    case O_HELP:
+      *help = true;
+      return 0;
+    default:
+      strv_free(tmp_env.env);
+      return bad_flag(argv, opt, err);
+    }
+    if (r < 0) {
+      strv_free(tmp_env.env);
+      return r;
+    }
+  }
+  user_env = tmp_env.env;
+  r = wb_limits_check(&c->limits, err);
+  if (r < 0)
+    return r;
+  if (optind >= argc)
+    return wb_error_set(err, -EINVAL,
+                        "\"%s\" requires at least 1 argument: IMAGE "
+                        "[COMMAND] [ARG...]",
+                        argv[0]);
+  const char *image = argv[optind++];
+  cleanup_strv char **cmd = NULL;
+  for (int i = optind; i < argc; i++)
+    strv_push(&cmd, argv[i]);
+  r = apply_image(ctx, c, image, cmd, entrypoint, user_env, err);
+  if (r < 0)
+    return r;
+  *out = steal_pointer(&c);
+  return 0;
+}

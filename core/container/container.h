@@ -1,0 +1,96 @@
+/* container.h - one container: what it was asked to run and where it is in
+ * its life.  Persisted as <root>/containers/<id>/state.json. */
+#ifndef WB_CONTAINER_H
+#define WB_CONTAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <whalebox/plugin.h>
+
+#include "../util/error.h"
+
+struct wb_bind {
+  char *source; /* absolute host path */
+  char *target; /* absolute container path */
+  bool read_only;
+};
+
+struct wb_container {
+  char *id;   /* 64 hex */
+  char *name; /* unique */
+  char *dir;  /* <root>/containers/<id> */
+  char *created;
+
+  /* What to run (image defaults already merged in). */
+  char *image_id;
+  char *image_ref; /* as the user named it */
+  char **layers;   /* layer directories, bottom first */
+  char **argv;     /* command and arguments, argv[0] resolved in $PATH */
+  char **env;      /* K=V */
+  char *workdir;   /* absolute, "/" by default */
+  char *user;      /* USER[:GROUP] or NULL */
+  char *hostname;
+  bool tty, interactive, detach, auto_remove, read_only;
+  struct wb_bind *binds;
+  size_t n_binds;
+
+  /* Resources and drivers (names, as the core resolves them). */
+  struct wb_limits limits;
+  char *storage_driver;
+  char *cgroup_driver;
+  char *cgroup_parent;
+  char *log_driver;
+  char **log_opts;
+
+  /* Life. */
+  char *status; /* created, running, exited */
+  pid_t pid;
+  unsigned long long start_time; /* /proc/PID/stat field 22 */
+  pid_t monitor_pid;
+  unsigned long long monitor_start_time;
+  int exit_code;
+  bool oom_killed;
+  char *started_at, *finished_at;
+};
+
+struct wb_container *wb_container_new(void);
+void wb_container_free(struct wb_container *c);
+static inline void wb_container_freep(struct wb_container **c)
+{
+  if (*c)
+    wb_container_free(*c);
+}
+#define cleanup_container __attribute__((cleanup(wb_container_freep)))
+
+/* ---- ids and names (container/naming.c) ---- */
+/* A fresh 64-hex id. */
+char *wb_container_new_id(void);
+/* A readable random name like "brave_turing". */
+char *wb_container_random_name(void);
+/* [a-zA-Z0-9][a-zA-Z0-9_.-]* , at most 128 chars. */
+bool wb_container_name_valid(const char *name);
+
+/* ---- persistence (container/state.c) ---- */
+char *wb_containers_dir(const char *root);
+/* Claim `name` for `id` atomically; -EEXIST names the holder in err. */
+int wb_container_claim_name(const char *root, const char *name,
+                            const char *id, wb_error *err);
+void wb_container_release_name(const char *root, const char *name,
+                               const char *id);
+/* Write state.json atomically; durable (fsync) when `durable`. */
+int wb_container_save(const struct wb_container *c, bool durable,
+                      wb_error *err);
+/* Find by full id, unique id prefix or name. -ENOENT: "no such container". */
+int wb_container_load(const char *root, const char *ref,
+                      struct wb_container **out, wb_error *err);
+/* Ids of all containers (NULL-terminated, maybe empty). */
+int wb_container_list_ids(const char *root, char ***ids, wb_error *err);
+
+/* ---- process identity (container/proc.c) ---- */
+/* Start time of pid (field 22 of /proc/PID/stat), 0 if gone. */
+unsigned long long wb_proc_start_time(pid_t pid);
+/* Is pid still the process that had start_time? */
+bool wb_proc_alive(pid_t pid, unsigned long long start_time);
+
+#endif

@@ -1,0 +1,195 @@
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "foreground.h"
+#include "spawn.h"
+#include "sync.h"
+
+#define JOIN_FLAGS                                                           \
+  (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | \
+   CLONE_NEWCGROUP)
+
+static int open_pty(int *master, int *slave, wb_error *err)
+{
+  cleanup_close int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0)
+    return wb_error_set(err, errno, "open /dev/ptmx");
+  int unlock = 0;
+  if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
+    return wb_error_set(err, errno, "unlock pty");
+  int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (s < 0)
+    return wb_error_set(err, errno, "open pty peer");
+  *master = steal_fd(&m);
+  *slave = s;
+  return 0;
+}
+
+/* The process that runs the command: already in every namespace. */
+static int exec_child(const struct wb_container *c,
+                      const struct wb_exec_request *req, int sync,
+                      const struct winsize *ws, bool have_ws, wb_error *err)
+{
+  if (setsid() < 0)
+    return wb_error_set(err, errno, "setsid");
+  int master = -1, slave = -1;
+  if (req->tty) {
+    int r = open_pty(&master, &slave, err);
+    if (r < 0)
+      return r;
+    r = wb_sync_send(sync, WB_SYNC_PTY, 0, NULL, master);
+    close(master);
+    if (r < 0)
+      return wb_error_set(err, -r, "send pty");
+  }
+  struct wb_exec_spec x = {
+      .c = c,
+      .argv = req->argv,
+      .extra_env = req->env,
+      .user = req->user,
+      .workdir = req->workdir,
+      .tty = req->tty,
+      .interactive = req->interactive,
+      .pty_slave = slave,
+      .have_winsize = have_ws,
+      .winsize = *ws,
+      .stdin_fd = -1,
+      .stdout_fd = -1,
+      .stderr_fd = -1,
+  };
+  return wb_exec_in_container(&x, err);
+}
+
+/* Forked helper: joins the namespaces, then clones the command's process
+ * with CLONE_PARENT so that it is the runtime's own child, inside the
+ * container's pid namespace. */
+static _Noreturn void join_and_fork(int pidfd, const struct wb_container *c,
+                                    const struct wb_exec_request *req,
+                                    int sync, const struct winsize *ws,
+                                    bool have_ws)
+{
+  wb_error err = WB_ERROR_INIT;
+  int type, code, fd;
+  char *msg = NULL;
+  if (wb_sync_recv(sync, &type, &code, &msg, &fd) <= 0 || type != WB_SYNC_GO)
+    _exit(WB_EXIT_FAILURE);
+  free(msg);
+  if (setns(pidfd, JOIN_FLAGS) < 0) {
+    wb_error_set(&err, errno, "join the namespaces of container %s",
+                 c->name);
+  } else {
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL,
+                               NULL, 0);
+    if (pid == 0) {
+      exec_child(c, req, sync, ws, have_ws, &err);
+      wb_sync_send(sync, WB_SYNC_ERROR, wb_error_exit_code(&err),
+                   err.msg ? err.msg : "exec failed", -1);
+      _exit(WB_EXIT_FAILURE);
+    }
+    if (pid > 0)
+      wb_sync_send(sync, WB_SYNC_PID, pid, NULL, -1);
+    else
+      wb_error_set(&err, errno, "clone");
+  }
+  if (err.msg)
+    wb_sync_send(sync, WB_SYNC_ERROR, WB_EXIT_FAILURE, err.msg, -1);
+  _exit(err.msg ? WB_EXIT_FAILURE : 0);
+}
+
+/* Collect the PID, an optional PTY and then EOF (exec'd) or ERROR. */
+static int await_child(int sync, struct wb_process *p, wb_error *err)
+{
+  for (;;) {
+    int type = 0, code = 0, fd = -1;
+    cleanup_free char *msg = NULL;
+    int r = wb_sync_recv(sync, &type, &code, &msg, &fd);
+    if (r == 0)
+      return p->pid > 0 ? 0 : wb_error_set(err, -EIO, "exec helper died");
+    if (r < 0)
+      return wb_error_set(err, -r, "exec");
+    if (type == WB_SYNC_PID)
+      p->pid = code;
+    else if (type == WB_SYNC_PTY && fd >= 0)
+      p->pty_master = fd, fd = -1;
+    else if (type == WB_SYNC_ERROR)
+      return wb_error_set_exit(err, code ? code : WB_EXIT_FAILURE, -EIO, "%s",
+                               msg ? msg : "exec failed");
+    if (fd >= 0)
+      close(fd);
+  }
+}
+
+int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
+                      const struct wb_exec_request *req, wb_error *err)
+{
+  struct wb_driver *cgroup;
+  int r = wb_container_cgroup(ctx, c, &cgroup, err);
+  if (r < 0)
+    return r;
+  cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+  if (pidfd < 0 || !wb_proc_alive(c->pid, c->start_time))
+    return wb_error_set(err, -ESRCH, "container %s is not running", c->name);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return wb_error_set(err, errno, "socketpair");
+  struct winsize ws = {0};
+  bool have_ws = req->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0;
+  sigset_t old;
+  wb_foreground_block_signals(&old);
+  fflush(stdout);
+  fflush(stderr);
+  pid_t helper = fork();
+  if (helper < 0) {
+    r = wb_error_set(err, errno, "fork");
+    close(sv[0]);
+    close(sv[1]);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return r;
+  }
+  if (helper == 0) {
+    close(sv[0]);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    join_and_fork(pidfd, c, req, sv[1], &ws, have_ws);
+  }
+  close(sv[1]);
+  cleanup_close int sync = sv[0];
+  /* The helper joins the container's cgroup before it forks, so the
+   * command never runs outside it. */
+  struct wb_cgroup cgid = {sizeof cgid, c->cgroup_parent, c->id};
+  const struct wb_cgroup_ops *ops = cgroup->ops;
+  struct wb_process p = {.pid = 0, .pidfd = -1, .pty_master = -1};
+  r = ops->enter(cgroup->data, &cgid, helper, err);
+  if (r == 0 && (r = wb_sync_send(sync, WB_SYNC_GO, 0, NULL, -1)) < 0)
+    r = wb_error_set(err, -r, "exec");
+  if (r == 0)
+    r = await_child(sync, &p, err);
+  int hst;
+  if (r < 0)
+    kill(helper, SIGKILL);
+  while (waitpid(helper, &hst, 0) < 0 && errno == EINTR)
+    ;
+  if (r < 0 || req->detach) {
+    if (r < 0 && p.pid > 0)
+      waitpid(p.pid, NULL, 0);
+    if (p.pty_master >= 0)
+      close(p.pty_master);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return r < 0 ? r : 0;
+  }
+  int status = 0;
+  r = wb_foreground_wait(&p, &old, &status, err);
+  if (p.pty_master >= 0)
+    close(p.pty_master);
+  return r < 0 ? r : wb_wait_status_code(status);
+}

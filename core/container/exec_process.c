@@ -1,0 +1,111 @@
+/* exec_process.c - the last steps before the user's command runs, the same
+ * for a container's first process and for `exec`: user, environment,
+ * working directory, stdio, then execve. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/xalloc.h"
+#include "spawn.h"
+
+static bool has_var(char *const *env, const char *prefix)
+{
+  size_t n = strlen(prefix);
+  for (; env && *env; env++)
+    if (strncmp(*env, prefix, n) == 0)
+      return true;
+  return false;
+}
+
+/* Defaults, then the container's variables, then exec's -e. */
+static char **build_env(const struct wb_exec_spec *x, const char *home)
+{
+  const struct wb_container *c = x->c;
+  char **env = NULL;
+  bool path = has_var(c->env, "PATH=") || has_var(x->extra_env, "PATH=");
+  if (!path)
+    strv_push(&env,
+              "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  cleanup_free char *hn = xasprintf("HOSTNAME=%s", c->hostname);
+  strv_push(&env, hn);
+  if (!has_var(c->env, "HOME=") && !has_var(x->extra_env, "HOME=")) {
+    cleanup_free char *h = xasprintf("HOME=%s", home);
+    strv_push(&env, h);
+  }
+  if (x->tty && !has_var(c->env, "TERM="))
+    strv_push(&env, "TERM=xterm");
+  for (char *const *e = c->env; e && *e; e++)
+    strv_push(&env, *e);
+  for (char *const *e = x->extra_env; e && *e; e++)
+    strv_push(&env, *e);
+  return env;
+}
+
+static int redirect_stdio(const struct wb_exec_spec *x, wb_error *err)
+{
+  if (x->pty_slave >= 0) {
+    if (ioctl(x->pty_slave, TIOCSCTTY, 0) < 0)
+      return wb_error_set(err, errno, "set controlling terminal");
+    if (x->have_winsize)
+      ioctl(x->pty_slave, TIOCSWINSZ, &x->winsize);
+    for (int fd = 0; fd < 3; fd++)
+      if (dup2(x->pty_slave, fd) < 0)
+        return wb_error_set(err, errno, "dup2 pty");
+    if (x->pty_slave > 2)
+      close(x->pty_slave);
+    return 0;
+  }
+  int fds[3] = {x->stdin_fd, x->stdout_fd, x->stderr_fd};
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0 && fds[i] != i && dup2(fds[i], i) < 0)
+      return wb_error_set(err, errno, "dup2 stdio");
+  if (!x->interactive) {
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0)
+      return wb_error_set(err, errno, "open /dev/null");
+    if (dup2(null, 0) < 0)
+      return wb_error_set(err, errno, "dup2 /dev/null");
+    close(null);
+  }
+  return 0;
+}
+
+int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err)
+{
+  const struct wb_container *c = x->c;
+  cleanup_free char *home = NULL;
+  int r = wb_user_switch(x->user ? x->user : c->user, &home, err);
+  if (r < 0)
+    return r;
+  cleanup_strv char **env = build_env(x, home);
+  const char *wd = x->workdir ? x->workdir : c->workdir;
+  if (!wd || !*wd)
+    wd = "/";
+  /* chdir after pivot_root/setns: the working directory is inside the
+   * container's root before exec (the CVE-2024-21626 class). */
+  if (chdir(wd) < 0)
+    return wb_error_set(err, errno, "chdir to working directory %s", wd);
+  r = redirect_stdio(x, err);
+  if (r < 0)
+    return r;
+  cleanup_free char *path = NULL;
+  r = wb_exec_lookup(x->argv[0], env, &path, err);
+  if (r < 0)
+    return r;
+  /* Only stdio reaches the command; the sync socket closes on exec, which
+   * tells the runtime the command is running. */
+  if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return wb_error_set(err, errno, "close_range");
+  execve(path, x->argv, env);
+  int e = errno;
+  char buf[128];
+  return wb_error_set_exit(err, e == ENOENT ? WB_EXIT_NOT_FOUND
+                                            : WB_EXIT_CANNOT_EXEC,
+                           -e, "exec \"%s\": %s", x->argv[0],
+                           wb_errno_text(e, buf, sizeof buf));
+}

@@ -1,0 +1,353 @@
+#include "lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/log.h"
+#include "../util/timefmt.h"
+#include "../util/xalloc.h"
+#include "spawn.h"
+#include "sync.h"
+
+int wb_wait_status_code(int status)
+{
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return WB_EXIT_FAILURE;
+}
+
+static struct wb_rootfs rootfs_of(const struct wb_container *c, char **dir,
+                                  char **target)
+{
+  *dir = path_join(c->dir, "storage");
+  *target = path_join(c->dir, "rootfs");
+  return (struct wb_rootfs){
+      .size = sizeof(struct wb_rootfs),
+      .id = c->id,
+      .dir = *dir,
+      .layers = (const char *const *)c->layers,
+      .read_only = c->read_only,
+      .target = *target,
+  };
+}
+
+static struct wb_cgroup cgroup_of(const struct wb_container *c)
+{
+  return (struct wb_cgroup){
+      .size = sizeof(struct wb_cgroup),
+      .parent = c->cgroup_parent,
+      .id = c->id,
+  };
+}
+
+int wb_container_cgroup(struct wb_context *ctx, const struct wb_container *c,
+                        struct wb_driver **out, wb_error *err)
+{
+  return wb_context_driver_named(ctx, WB_PLUGIN_CGROUP, c->cgroup_driver, out,
+                                 err);
+}
+
+/* /etc/hostname, /etc/hosts, /etc/resolv.conf as the container sees them. */
+static int write_etc_files(const struct wb_container *c, wb_error *err)
+{
+  cleanup_free char *hostname = path_join(c->dir, "hostname");
+  cleanup_free char *hn = xasprintf("%s\n", c->hostname);
+  int r = write_file(hostname, hn, strlen(hn), err);
+  if (r < 0)
+    return r;
+  cleanup_free char *hosts = path_join(c->dir, "hosts");
+  cleanup_free char *ht = xasprintf(
+      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+      "127.0.1.1\t%s\n",
+      c->hostname);
+  r = write_file(hosts, ht, strlen(ht), err);
+  if (r < 0)
+    return r;
+  /* The container has only loopback: keep the host's resolver settings
+   * (what users expect to find) but they cannot reach anything. */
+  cleanup_free char *resolv = path_join(c->dir, "resolv.conf");
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file("/etc/resolv.conf", &text, &len, NULL) < 0) {
+    free(text);
+    text = xstrdup("");
+    len = 0;
+  }
+  return write_file(resolv, text, len, err);
+}
+
+static int claim_some_name(struct wb_context *ctx, struct wb_container *c,
+                           wb_error *err)
+{
+  if (c->name)
+    return wb_container_claim_name(ctx->root, c->name, c->id, err);
+  for (int attempt = 0;; attempt++) {
+    c->name = wb_container_random_name();
+    int r = wb_container_claim_name(ctx->root, c->name, c->id, err);
+    if (r != -EEXIST)
+      return r;
+    free(c->name);
+    c->name = NULL;
+    if (attempt == 8) {
+      /* Unlikely: fall back to a name derived from the id. */
+      c->name = xasprintf("wb_%.12s", c->id);
+      return wb_container_claim_name(ctx->root, c->name, c->id, err);
+    }
+  }
+}
+
+int wb_container_create(struct wb_context *ctx, struct wb_container *c,
+                        wb_error *err)
+{
+  struct wb_driver *storage, *cgroup;
+  int r = wb_context_driver(ctx, WB_PLUGIN_STORAGE, &storage, err);
+  if (r < 0)
+    return r;
+  r = wb_context_driver(ctx, WB_PLUGIN_CGROUP, &cgroup, err);
+  if (r < 0)
+    return r;
+  c->id = wb_container_new_id();
+  if (!c->hostname)
+    c->hostname = xstrndup(c->id, 12);
+  c->storage_driver = xstrdup(wb_driver_ref(ctx, storage));
+  c->cgroup_driver = xstrdup(wb_driver_ref(ctx, cgroup));
+  if (!c->cgroup_parent)
+    c->cgroup_parent = xstrdup(ctx->config.cgroup_parent);
+  c->created = wb_now_rfc3339();
+  free(c->status);
+  c->status = xstrdup("created");
+
+  cleanup_free char *cdir = wb_containers_dir(ctx->root);
+  r = mkdir_p(cdir, 0700, err);
+  if (r < 0)
+    return r;
+  r = claim_some_name(ctx, c, err);
+  if (r < 0)
+    return r;
+  c->dir = path_join(cdir, c->id);
+  if (mkdir(c->dir, 0700) < 0) {
+    r = wb_error_set(err, errno, "mkdir %s", c->dir);
+    free(c->dir);
+    c->dir = NULL;
+    wb_container_release_name(ctx->root, c->name, c->id);
+    return r;
+  }
+  /* From here on, state.json exists so `rm -f` can clean up after a
+   * crash; every failure below goes through wb_container_delete(). */
+  r = wb_container_save(c, false, err);
+  if (r == 0)
+    r = write_etc_files(c, err);
+  cleanup_free char *sdir = NULL, *target = NULL;
+  struct wb_rootfs fs = rootfs_of(c, &sdir, &target);
+  if (r == 0 && (mkdir(sdir, 0700) < 0 || mkdir(target, 0755) < 0))
+    r = wb_error_set(err, errno, "mkdir %s", c->dir);
+  if (r == 0) {
+    const struct wb_storage_ops *ops = storage->ops;
+    r = ops->create(storage->data, &fs, err);
+  }
+  if (r < 0) {
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    wb_container_delete(ctx, c, &ignored);
+  }
+  return r;
+}
+
+/* Wait for the child to exec: EOF on the channel.  A PTY message may come
+ * first. */
+static int await_exec(int sync, struct wb_process *p, wb_error *err)
+{
+  for (;;) {
+    int type, code, fd;
+    cleanup_free char *msg = NULL;
+    int r = wb_sync_recv(sync, &type, &code, &msg, &fd);
+    if (r == 0)
+      return 0;
+    if (r < 0)
+      return wb_error_set(err, -r, "read from container process");
+    if (type == WB_SYNC_PTY && fd >= 0) {
+      if (p->pty_master >= 0)
+        close(p->pty_master);
+      p->pty_master = fd;
+      continue;
+    }
+    if (fd >= 0)
+      close(fd);
+    if (type == WB_SYNC_ERROR)
+      return wb_error_set_exit(err, code ? code : WB_EXIT_FAILURE, -EIO, "%s",
+                               msg ? msg : "container setup failed");
+    return wb_error_set(err, -EPROTO, "unexpected message %d from container",
+                        type);
+  }
+}
+
+static void reap(struct wb_process *p)
+{
+  if (p->pid <= 0)
+    return;
+  kill(p->pid, SIGKILL);
+  while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  p->pid = 0;
+}
+
+int wb_container_start(struct wb_context *ctx, struct wb_container *c,
+                       struct wb_process *p, wb_error *err)
+{
+  struct wb_driver *storage, *cgroup;
+  int r = wb_context_driver_named(ctx, WB_PLUGIN_STORAGE, c->storage_driver,
+                                  &storage, err);
+  if (r < 0)
+    return r;
+  r = wb_container_cgroup(ctx, c, &cgroup, err);
+  if (r < 0)
+    return r;
+  const struct wb_cgroup_ops *cg = cgroup->ops;
+  struct wb_cgroup cgid = cgroup_of(c);
+  r = cg->create(cgroup->data, &cgid, err);
+  if (r < 0)
+    return r;
+  r = cg->apply(cgroup->data, &cgid, &c->limits, err);
+  if (r < 0) {
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    cg->destroy(cgroup->data, &cgid, &ignored);
+    return r;
+  }
+
+  cleanup_free char *sdir = NULL, *target = NULL;
+  struct wb_spawn s = {
+      .c = c,
+      .storage = storage,
+      .rootfs = rootfs_of(c, &sdir, &target),
+      .stdin_fd = p->stdin_fd,
+      .stdout_fd = p->stdout_fd,
+      .stderr_fd = p->stderr_fd,
+  };
+  if (c->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &s.winsize) == 0)
+    s.have_winsize = true;
+  p->pty_master = -1;
+  cleanup_close int sync = -1;
+  r = wb_spawn(&s, &p->pid, &p->pidfd, &sync, err);
+  if (r == 0)
+    r = cg->enter(cgroup->data, &cgid, p->pid, err);
+  if (r == 0) {
+    c->pid = p->pid;
+    c->start_time = wb_proc_start_time(p->pid);
+    free(c->status);
+    c->status = xstrdup("running");
+    free(c->started_at);
+    c->started_at = wb_now_rfc3339();
+    c->exit_code = -1;
+    c->oom_killed = false;
+    free(c->finished_at);
+    c->finished_at = NULL;
+    r = wb_container_save(c, c->detach, err);
+  }
+  if (r == 0) {
+    r = wb_sync_send(sync, WB_SYNC_GO, 0, NULL, -1);
+    if (r < 0)
+      r = wb_error_set(err, -r, "start container process");
+  }
+  if (r == 0)
+    r = await_exec(sync, p, err);
+  if (r < 0) {
+    reap(p);
+    if (p->pidfd >= 0)
+      close(p->pidfd);
+    p->pidfd = -1;
+    if (p->pty_master >= 0)
+      close(p->pty_master);
+    p->pty_master = -1;
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    cg->destroy(cgroup->data, &cgid, &ignored);
+    c->pid = 0;
+    free(c->status);
+    c->status = xstrdup("created");
+  }
+  return r;
+}
+
+int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
+                        int status, wb_error *err)
+{
+  struct wb_driver *cgroup;
+  int r = wb_container_cgroup(ctx, c, &cgroup, err);
+  if (r < 0)
+    return r;
+  const struct wb_cgroup_ops *cg = cgroup->ops;
+  struct wb_cgroup cgid = cgroup_of(c);
+  c->exit_code = wb_wait_status_code(status);
+  /* OOM is read before the cgroup goes; a plain kill -9 has no oom_kill
+   * event and is not reported as OOM. */
+  c->oom_killed = false;
+  if (cg->stats && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+    struct wb_cgroup_stats st = {.size = sizeof st};
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    if (cg->stats(cgroup->data, &cgid, &st, &ignored) == 0)
+      c->oom_killed = st.oom_kills > 0;
+  }
+  r = cg->destroy(cgroup->data, &cgid, err);
+  free(c->status);
+  c->status = xstrdup("exited");
+  free(c->finished_at);
+  c->finished_at = wb_now_rfc3339();
+  c->pid = 0;
+  if (c->auto_remove)
+    return r;
+  int s = wb_container_save(c, c->detach, r < 0 ? NULL : err);
+  return r < 0 ? r : s;
+}
+
+int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
+                        wb_error *err)
+{
+  int ret = 0;
+  struct wb_driver *cgroup = NULL, *storage = NULL;
+  if (c->cgroup_driver && wb_container_cgroup(ctx, c, &cgroup, err) == 0) {
+    const struct wb_cgroup_ops *cg = cgroup->ops;
+    struct wb_cgroup cgid = cgroup_of(c);
+    if (cg->destroy(cgroup->data, &cgid, err) < 0)
+      ret = -1;
+  }
+  if (c->storage_driver &&
+      wb_context_driver_named(ctx, WB_PLUGIN_STORAGE, c->storage_driver,
+                              &storage, ret < 0 ? NULL : err) == 0) {
+    const struct wb_storage_ops *ops = storage->ops;
+    cleanup_free char *sdir = NULL, *target = NULL;
+    struct wb_rootfs fs = rootfs_of(c, &sdir, &target);
+    if (access(sdir, F_OK) == 0 &&
+        ops->remove(storage->data, &fs, ret < 0 ? NULL : err) < 0)
+      ret = -1;
+  }
+  if (c->dir && ret == 0 && rm_rf(c->dir, err) < 0)
+    ret = -1;
+  if (ret == 0 && c->name)
+    wb_container_release_name(ctx->root, c->name, c->id);
+  return ret < 0 ? (err && err->code ? -err->code : -EIO) : 0;
+}
+
+void wb_container_refresh(struct wb_container *c)
+{
+  if (!wb_container_running(c))
+    return;
+  bool alive = wb_proc_alive(c->pid, c->start_time);
+  /* The monitor (or the foreground runtime) records the exit; without it
+   * the exit code is lost, so the container counts as exited. */
+  bool watched = c->monitor_pid <= 0 ||
+                 wb_proc_alive(c->monitor_pid, c->monitor_start_time);
+  if (alive && watched)
+    return;
+  free(c->status);
+  c->status = xstrdup("exited");
+  if (!watched)
+    c->exit_code = -1;
+}

@@ -1,0 +1,55 @@
+/* lifecycle.h - create, start, record the end of, and delete a container.
+ * Every resource (name, directory, storage, cgroup) has exactly one place
+ * that removes it: wb_container_delete(), which works on a container left
+ * half-made by a crash. */
+#ifndef WB_LIFECYCLE_H
+#define WB_LIFECYCLE_H
+
+#include <string.h>
+
+#include "../context.h"
+#include "container.h"
+
+/* A started container's first process as seen by the runtime. */
+struct wb_process {
+  pid_t pid;
+  int pidfd;      /* -1 when the kernel has no CLONE_PIDFD */
+  int pty_master; /* -1 without -t */
+  /* stdio for the child when not a tty; -1 keeps the runtime's own. */
+  int stdin_fd, stdout_fd, stderr_fd;
+};
+
+/* Give c an id, a name and a directory, and prepare its root filesystem.
+ * c->layers, argv, env... must be set.  On failure nothing is left. */
+int wb_container_create(struct wb_context *ctx, struct wb_container *c,
+                        wb_error *err);
+/* Cgroup with limits, then the first process, in the cgroup before it
+ * runs a single instruction of the user's command.  Returns once the
+ * command is exec'd (or with its failure and the 125/126/127 exit code).
+ * On failure the cgroup is removed and the process reaped. */
+int wb_container_start(struct wb_context *ctx, struct wb_container *c,
+                       struct wb_process *p, wb_error *err);
+/* The first process ended with wait status `status`: record exit code,
+ * OOM and finish time, remove the cgroup. */
+int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
+                        int status, wb_error *err);
+/* Remove everything the container has.  Idempotent. */
+int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
+                        wb_error *err);
+/* The cgroup driver a container uses (recorded at create). */
+int wb_container_cgroup(struct wb_context *ctx, const struct wb_container *c,
+                        struct wb_driver **out, wb_error *err);
+
+/* Bring c->status up to date with reality: a "running" container whose
+ * process or monitor is gone (crash, kill -9, pid reused) is "exited"; an
+ * unknown exit code stays -1.  In memory only. */
+void wb_container_refresh(struct wb_container *c);
+static inline bool wb_container_running(const struct wb_container *c)
+{
+  return c->status && strcmp(c->status, "running") == 0;
+}
+
+/* Exit code from a wait status: the code, or 128 + signal. */
+int wb_wait_status_code(int status);
+
+#endif

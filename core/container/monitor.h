@@ -1,0 +1,17 @@
+/* monitor.h - the small process that owns a detached container: it reaps
+ * it, records its exit code, OOM and finish time, feeds its stdout and
+ * stderr to the log driver and removes its cgroup when it ends. */
+#ifndef WB_MONITOR_H
+#define WB_MONITOR_H
+
+#include "lifecycle.h"
+
+/* Start the created container c under a new monitor (double-forked, own
+ * session, child subreaper).  Returns once the command is running, or with
+ * the failure and its 125/126/127 exit code; then the container is removed
+ * when remove_on_failure (a new one), else kept stopped.  The monitor
+ * survives us. */
+int wb_monitor_start(struct wb_context *ctx, struct wb_container *c,
+                     bool remove_on_failure, wb_error *err);
+
+#endif

@@ -1,0 +1,245 @@
+/* rootfs.c - in the container's first process, before exec: the root file
+ * system from the storage driver, /proc, /sys, /dev, the runtime-supplied
+ * /etc files, then pivot_root.  Every target inside the image is resolved
+ * with RESOLVE_IN_ROOT, so a symlink in the image cannot redirect a mount
+ * onto the host. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/xalloc.h"
+#include "inroot.h"
+#include "spawn.h"
+
+/* Mount onto `path` inside the root (created as `kind` when missing). */
+static int mount_in_root(int rootfd, const char *path, enum wb_inroot_kind kind,
+                         const char *source, const char *fstype,
+                         unsigned long flags, const char *data, wb_error *err)
+{
+  cleanup_close int fd = wb_inroot_open(rootfd, path, kind, true, err);
+  if (fd < 0)
+    return fd;
+  cleanup_free char *target = wb_fd_path(fd);
+  if (mount(source, target, fstype, flags, data) < 0)
+    return wb_error_set(err, errno, "mount %s on %s", fstype ? fstype : source,
+                        path);
+  return 0;
+}
+
+/* Bind mount then, for read-only, remount: MS_RDONLY is ignored on the
+ * first MS_BIND call. */
+static int bind_in_root(int rootfd, const char *source, const char *path,
+                        enum wb_inroot_kind kind, bool read_only,
+                        wb_error *err)
+{
+  cleanup_close int fd = wb_inroot_open(rootfd, path, kind, true, err);
+  if (fd < 0)
+    return fd;
+  cleanup_free char *target = wb_fd_path(fd);
+  if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return wb_error_set(err, errno, "bind %s on %s", source, path);
+  if (read_only) {
+    close(fd);
+    fd = wb_inroot_open(rootfd, path, kind, false, err);
+    if (fd < 0)
+      return fd;
+    free(target);
+    target = wb_fd_path(fd);
+    if (mount(NULL, target, NULL,
+              MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+      return wb_error_set(err, errno, "remount %s read-only", path);
+  }
+  return 0;
+}
+
+struct devnode {
+  const char *name;
+  unsigned major, minor;
+};
+
+static const struct devnode devnodes[] = {
+    {"null", 1, 3},    {"zero", 1, 5}, {"full", 1, 7},
+    {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+static int setup_dev(int rootfd, wb_error *err)
+{
+  int r = mount_in_root(rootfd, "/dev", WB_INROOT_DIR, "tmpfs", "tmpfs",
+                        MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
+                        err);
+  if (r < 0)
+    return r;
+  cleanup_close int dev = wb_inroot_open(rootfd, "/dev", WB_INROOT_DIR, false, err);
+  if (dev < 0)
+    return dev;
+  cleanup_close int devdir =
+      openat(dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (devdir < 0)
+    return wb_error_set(err, errno, "open /dev");
+  for (size_t i = 0; i < sizeof devnodes / sizeof *devnodes; i++) {
+    const struct devnode *d = &devnodes[i];
+    if (mknodat(devdir, d->name, S_IFCHR | 0666, makedev(d->major, d->minor)) == 0) {
+      /* mknod applies the umask; the modes must be exact. */
+      if (fchmodat(devdir, d->name, 0666, 0) < 0)
+        return wb_error_set(err, errno, "chmod /dev/%s", d->name);
+      continue;
+    }
+    if (errno != EPERM)
+      return wb_error_set(err, errno, "mknod /dev/%s", d->name);
+    /* In a user namespace: bind the host's node instead. */
+    cleanup_free char *host = xasprintf("/dev/%s", d->name);
+    r = bind_in_root(rootfd, host, host, WB_INROOT_FILE, false, err);
+    if (r < 0)
+      return r;
+  }
+  static const char *const links[][2] = {
+      {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+      {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+      {"pts/ptmx", "ptmx"},
+  };
+  for (size_t i = 0; i < sizeof links / sizeof *links; i++)
+    if (symlinkat(links[i][0], devdir, links[i][1]) < 0)
+      return wb_error_set(err, errno, "symlink /dev/%s", links[i][1]);
+  r = mount_in_root(rootfd, "/dev/pts", WB_INROOT_DIR, "devpts", "devpts",
+                    MS_NOSUID | MS_NOEXEC,
+                    "newinstance,ptmxmode=0666,mode=0620,gid=5", err);
+  if (r < 0)
+    return r;
+  r = mount_in_root(rootfd, "/dev/shm", WB_INROOT_DIR, "shm", "tmpfs",
+                    MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+                    err);
+  if (r < 0)
+    return r;
+  return mount_in_root(rootfd, "/dev/mqueue", WB_INROOT_DIR, "mqueue",
+                       "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+}
+
+/* The runtime writes hostname, hosts and resolv.conf into the container
+ * directory; they are bind-mounted so the image is not modified. */
+static int setup_etc_files(int rootfd, const struct wb_container *c,
+                           wb_error *err)
+{
+  static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+  for (size_t i = 0; i < 3; i++) {
+    cleanup_free char *src = path_join(c->dir, files[i]);
+    cleanup_free char *dst = xasprintf("/etc/%s", files[i]);
+    /* A read-only root cannot get new mount points: skip missing files. */
+    int r = bind_in_root(rootfd, src, dst, WB_INROOT_FILE, false, err);
+    if (r < 0 && !(c->read_only && (err->code == EROFS || err->code == ENOENT)))
+      return r;
+    wb_error_clear(err);
+  }
+  return 0;
+}
+
+static int setup_binds(int rootfd, const struct wb_container *c, wb_error *err)
+{
+  for (size_t i = 0; i < c->n_binds; i++) {
+    const struct wb_bind *b = &c->binds[i];
+    struct stat st;
+    if (stat(b->source, &st) < 0)
+      return wb_error_set(err, errno, "volume source %s", b->source);
+    int r = bind_in_root(rootfd, b->source, b->target,
+                         S_ISDIR(st.st_mode) ? WB_INROOT_DIR : WB_INROOT_FILE,
+                         b->read_only, err);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+static int setup_console(int rootfd, int *master, int *slave, wb_error *err)
+{
+  cleanup_close int ptmx = wb_inroot_open(rootfd, "/dev/pts/ptmx",
+                                          WB_INROOT_FILE, false, err);
+  if (ptmx < 0)
+    return ptmx;
+  cleanup_free char *ptmx_path = wb_fd_path(ptmx);
+  cleanup_close int m = open(ptmx_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0)
+    return wb_error_set(err, errno, "open /dev/pts/ptmx");
+  int unlock = 0;
+  if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
+    return wb_error_set(err, errno, "unlock pty");
+  /* TIOCGPTPEER opens the peer without a path lookup. */
+  int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (s < 0)
+    return wb_error_set(err, errno, "open pty peer");
+  cleanup_free char *slave_path = wb_fd_path(s);
+  int r = bind_in_root(rootfd, slave_path, "/dev/console", WB_INROOT_FILE,
+                       false, err);
+  if (r < 0) {
+    close(s);
+    return r;
+  }
+  *master = steal_fd(&m);
+  *slave = s;
+  return 0;
+}
+
+static int pivot(const char *root, wb_error *err)
+{
+  cleanup_close int newroot =
+      open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (newroot < 0)
+    return wb_error_set(err, errno, "open %s", root);
+  if (fchdir(newroot) < 0)
+    return wb_error_set(err, errno, "chdir %s", root);
+  /* pivot_root(".", ".") stacks the old root under the new one; detaching
+   * it leaves nothing of the host visible. */
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return wb_error_set(err, errno, "pivot_root");
+  if (umount2(".", MNT_DETACH) < 0)
+    return wb_error_set(err, errno, "detach old root");
+  if (chdir("/") < 0)
+    return wb_error_set(err, errno, "chdir /");
+  return 0;
+}
+
+int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
+                    wb_error *err)
+{
+  const struct wb_container *c = s->c;
+  /* Nothing we mount may propagate back to the host. */
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return wb_error_set(err, errno, "make / private");
+  const struct wb_storage_ops *ops = s->storage->ops;
+  int r = ops->mount(s->storage->data, &s->rootfs, err);
+  if (r < 0)
+    return r;
+  cleanup_close int rootfd =
+      open(s->rootfs.target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return wb_error_set(err, errno, "open %s", s->rootfs.target);
+  r = mount_in_root(rootfd, "/proc", WB_INROOT_DIR, "proc", "proc",
+                    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+  if (r < 0)
+    return r;
+  r = mount_in_root(rootfd, "/sys", WB_INROOT_DIR, "sysfs", "sysfs",
+                    MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL, err);
+  if (r < 0)
+    return r;
+  r = setup_dev(rootfd, err);
+  if (r < 0)
+    return r;
+  r = setup_etc_files(rootfd, c, err);
+  if (r < 0)
+    return r;
+  r = setup_binds(rootfd, c, err);
+  if (r < 0)
+    return r;
+  if (c->tty) {
+    r = setup_console(rootfd, pty_master, pty_slave, err);
+    if (r < 0)
+      return r;
+  }
+  return pivot(s->rootfs.target, err);
+}

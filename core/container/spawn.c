@@ -1,0 +1,141 @@
+/* spawn.c - clone the container's first process into new namespaces and
+ * run its setup.  The child is a fork of the runtime that execs the user's
+ * command itself: the runtime binary is never re-executed inside the
+ * container (the runc CVE-2019-5736 class). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/xalloc.h"
+#include "spawn.h"
+#include "sync.h"
+
+#define NS_FLAGS                                                             \
+  (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
+
+/* Fork-like clone3: returns 0 in the child. */
+static pid_t clone_child(int *pidfd)
+{
+  struct clone_args args = {
+      .flags = NS_FLAGS | CLONE_PIDFD,
+      .pidfd = (unsigned long long)(uintptr_t)pidfd,
+      .exit_signal = SIGCHLD,
+  };
+  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+    *pidfd = -1;
+    pid = (pid_t)syscall(SYS_clone, NS_FLAGS | SIGCHLD, NULL, NULL, NULL, 0);
+  }
+  return pid;
+}
+
+static int loopback_up(wb_error *err)
+{
+  cleanup_close int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return wb_error_set(err, errno, "socket");
+  struct ifreq ifr = {0};
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+    return wb_error_set(err, errno, "get lo flags");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+    return wb_error_set(err, errno, "bring lo up");
+  return 0;
+}
+
+/* Everything between GO and exec.  Returns only on failure. */
+static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
+{
+  const struct wb_container *c = s->c;
+  int type, code, passed;
+  cleanup_free char *msg = NULL;
+  int r = wb_sync_recv(sync, &type, &code, &msg, &passed);
+  if (r <= 0 || type != WB_SYNC_GO)
+    return wb_error_set(err, -EPIPE, "runtime went away before start");
+  if (setsid() < 0)
+    return wb_error_set(err, errno, "setsid");
+  /* Now that we are in our cgroup, make it our cgroup namespace root. */
+  if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
+    return wb_error_set(err, errno, "unshare cgroup namespace");
+  if (sethostname(c->hostname, strlen(c->hostname)) < 0)
+    return wb_error_set(err, errno, "sethostname");
+  r = loopback_up(err);
+  if (r < 0)
+    return r;
+  int master = -1, slave = -1;
+  r = wb_rootfs_setup(s, &master, &slave, err);
+  if (r < 0)
+    return r;
+  if (master >= 0) {
+    r = wb_sync_send(sync, WB_SYNC_PTY, 0, NULL, master);
+    close(master);
+    if (r < 0)
+      return wb_error_set(err, -r, "send pty");
+  }
+  struct wb_exec_spec x = {
+      .c = c,
+      .argv = c->argv,
+      .tty = c->tty,
+      .interactive = c->interactive,
+      .pty_slave = slave,
+      .have_winsize = s->have_winsize,
+      .winsize = s->winsize,
+      .stdin_fd = s->stdin_fd,
+      .stdout_fd = s->stdout_fd,
+      .stderr_fd = s->stderr_fd,
+  };
+  return wb_exec_in_container(&x, err);
+}
+
+static void reset_signals(void)
+{
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    signal(sig, SIG_DFL);
+}
+
+int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
+             wb_error *err)
+{
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return wb_error_set(err, errno, "socketpair");
+  fflush(stdout);
+  fflush(stderr);
+  *pidfd = -1;
+  pid_t child = clone_child(pidfd);
+  if (child < 0) {
+    int e = errno;
+    close(sv[0]);
+    close(sv[1]);
+    return wb_error_set(err, e, "clone container process");
+  }
+  if (child == 0) {
+    close(sv[0]);
+    reset_signals();
+    wb_error cerr = WB_ERROR_INIT;
+    child_setup(s, sv[1], &cerr);
+    wb_sync_send(sv[1], WB_SYNC_ERROR, wb_error_exit_code(&cerr),
+                 cerr.msg ? cerr.msg : "container setup failed", -1);
+    _exit(WB_EXIT_FAILURE);
+  }
+  close(sv[1]);
+  *pid = child;
+  *sync = sv[0];
+  return 0;
+}

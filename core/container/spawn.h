@@ -1,0 +1,66 @@
+/* spawn.h - creating a container's first process: clone into new
+ * namespaces, wait for the runtime's GO, set up the root filesystem and
+ * exec the user's command (no re-exec of the runtime binary). */
+#ifndef WB_SPAWN_H
+#define WB_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
+#include <whalebox/plugin.h>
+
+#include "../plugin_loader.h"
+#include "container.h"
+
+struct wb_spawn {
+  const struct wb_container *c;
+  struct wb_driver *storage;
+  struct wb_rootfs rootfs; /* target = <dir>/rootfs */
+  bool have_winsize;
+  struct winsize winsize;
+  /* stdio for the child when not a tty: -1 keeps ours. */
+  int stdin_fd, stdout_fd, stderr_fd;
+};
+
+/* Clone the child.  On success *pid, *pidfd and *sync (the runtime's end
+ * of the channel) are set; the child waits for WB_SYNC_GO. */
+int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
+             wb_error *err);
+
+/* In the child: mount the root filesystem and everything the container
+ * sees, then pivot into it (rootfs.c).  *pty_master is set with -t. */
+int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
+                    wb_error *err);
+
+/* In the child, after pivot_root: resolve USER[:GROUP] through the image's
+ * /etc/passwd and /etc/group (never the host's NSS) and switch to it. */
+int wb_user_switch(const char *spec, char **home, wb_error *err);
+
+/* What to exec in a set-up container: shared by run's first process and
+ * exec'd processes. */
+struct wb_exec_spec {
+  const struct wb_container *c;
+  char *const *argv;
+  char *const *extra_env; /* exec -e, after the container's */
+  const char *user;       /* NULL: c->user */
+  const char *workdir;    /* NULL: c->workdir */
+  bool tty, interactive;
+  int pty_slave; /* -1 unless tty */
+  bool have_winsize;
+  struct winsize winsize;
+  int stdin_fd, stdout_fd, stderr_fd; /* -1 keeps ours */
+};
+
+/* Switch user, build the environment, change directory, set up stdio and
+ * exec.  Returns only on failure (with 125/126/127 in err). */
+int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err);
+
+/* Find cmd in $PATH of env (no PATH: the default) like execvp.  126/127
+ * exit codes are set on err. */
+int wb_exec_lookup(const char *cmd, char *const *env, char **path,
+                   wb_error *err);
+
+/* strerror(e) with a lower-case first letter, as Docker prints it. */
+const char *wb_errno_text(int e, char *buf, size_t len);
+
+#endif

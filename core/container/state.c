@@ -1,0 +1,323 @@
+/* state.c - <root>/containers/<id>/state.json and <root>/names/<name>. */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/xalloc.h"
+#include "container.h"
+
+struct wb_container *wb_container_new(void)
+{
+  struct wb_container *c = xzalloc(sizeof *c);
+  c->limits.size = sizeof c->limits;
+  c->exit_code = -1;
+  return c;
+}
+
+void wb_container_free(struct wb_container *c)
+{
+  free(c->id);
+  free(c->name);
+  free(c->dir);
+  free(c->created);
+  free(c->image_id);
+  free(c->image_ref);
+  strv_free(c->layers);
+  strv_free(c->argv);
+  strv_free(c->env);
+  free(c->workdir);
+  free(c->user);
+  free(c->hostname);
+  for (size_t i = 0; i < c->n_binds; i++) {
+    free(c->binds[i].source);
+    free(c->binds[i].target);
+  }
+  free(c->binds);
+  free((char *)c->limits.cpuset_cpus);
+  free((char *)c->limits.cpuset_mems);
+  free(c->storage_driver);
+  free(c->cgroup_driver);
+  free(c->cgroup_parent);
+  free(c->log_driver);
+  strv_free(c->log_opts);
+  free(c->status);
+  free(c->started_at);
+  free(c->finished_at);
+  free(c);
+}
+
+char *wb_containers_dir(const char *root)
+{
+  return path_join(root, "containers");
+}
+
+static char *names_dir(const char *root)
+{
+  return path_join(root, "names");
+}
+
+int wb_container_claim_name(const char *root, const char *name,
+                            const char *id, wb_error *err)
+{
+  cleanup_free char *dir = names_dir(root);
+  int r = mkdir_p(dir, 0700, err);
+  if (r < 0)
+    return r;
+  cleanup_free char *link = path_join(dir, name);
+  /* symlink() is atomic and fails on an existing name: no lock needed. */
+  if (symlink(id, link) == 0)
+    return 0;
+  if (errno != EEXIST)
+    return wb_error_set(err, errno, "claim name %s", name);
+  char holder[80] = "";
+  ssize_t n = readlink(link, holder, sizeof holder - 1);
+  holder[n > 0 ? n : 0] = '\0';
+  return wb_error_set(err, -EEXIST,
+                      "the container name \"%s\" is already in use by "
+                      "container %.12s; remove it or choose another name",
+                      name, holder);
+}
+
+void wb_container_release_name(const char *root, const char *name,
+                               const char *id)
+{
+  cleanup_free char *dir = names_dir(root);
+  cleanup_free char *link = path_join(dir, name);
+  char holder[80];
+  ssize_t n = readlink(link, holder, sizeof holder - 1);
+  if (n < 0)
+    return;
+  holder[n] = '\0';
+  if (strcmp(holder, id) == 0)
+    unlink(link);
+}
+
+static json_t *strv_json(char **v)
+{
+  if (!v)
+    return json_null();
+  json_t *a = json_array();
+  for (; *v; v++)
+    json_array_append_new(a, json_string(*v));
+  return a;
+}
+
+static char **json_strv(json_t *a)
+{
+  if (!json_is_array(a))
+    return NULL;
+  char **v = xzalloc(sizeof(char *));
+  size_t i;
+  json_t *s;
+  json_array_foreach(a, i, s) if (json_is_string(s))
+      strv_push(&v, json_string_value(s));
+  return v;
+}
+
+static char *json_dup(json_t *o, const char *key)
+{
+  const char *s = json_string_value(json_object_get(o, key));
+  return s ? xstrdup(s) : NULL;
+}
+
+static json_t *to_json(const struct wb_container *c)
+{
+  json_t *binds = json_array();
+  for (size_t i = 0; i < c->n_binds; i++)
+    json_array_append_new(
+        binds, json_pack("{s:s, s:s, s:b}", "Source", c->binds[i].source,
+                         "Target", c->binds[i].target, "ReadOnly",
+                         c->binds[i].read_only));
+  const struct wb_limits *l = &c->limits;
+  return json_pack(
+      "{s:s, s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:o,"
+      " s:{s:s?, s:s?, s:b, s:b, s:b, s:b, s:b},"
+      " s:{s:I, s:I, s:I, s:I, s:I, s:s?, s:s?, s:I},"
+      " s:o, s:{s:s, s:s, s:s?, s:s, s:o},"
+      " s:{s:s, s:i, s:I, s:i, s:I, s:i, s:b, s:s?, s:s?}}",
+      "Id", c->id, "Name", c->name, "Created", c->created, "ImageID",
+      c->image_id, "Image", c->image_ref, "Layers", strv_json(c->layers),
+      "Args", strv_json(c->argv), "Env", strv_json(c->env), "Binds", binds,
+      "Config", "WorkingDir", c->workdir, "User", c->user, "Tty", c->tty,
+      "OpenStdin", c->interactive, "Detach", c->detach, "AutoRemove",
+      c->auto_remove, "ReadOnly", c->read_only, "Limits", "Memory",
+      (json_int_t)l->memory, "MemorySwap", (json_int_t)l->memory_swap,
+      "CpuShares", (json_int_t)l->cpu_shares, "CpuQuota",
+      (json_int_t)l->cpu_quota_us, "CpuPeriod", (json_int_t)l->cpu_period_us,
+      "CpusetCpus", l->cpuset_cpus, "CpusetMems", l->cpuset_mems, "PidsLimit",
+      (json_int_t)l->pids_limit, "Hostname",
+      c->hostname ? json_string(c->hostname) : json_null(), "Drivers",
+      "Storage", c->storage_driver, "Cgroup", c->cgroup_driver, "Log",
+      c->log_driver, "CgroupParent", c->cgroup_parent, "LogOpts",
+      strv_json(c->log_opts), "State", "Status", c->status, "Pid",
+      (int)c->pid, "StartTime", (json_int_t)c->start_time, "MonitorPid",
+      (int)c->monitor_pid, "MonitorStartTime",
+      (json_int_t)c->monitor_start_time, "ExitCode", c->exit_code,
+      "OOMKilled", c->oom_killed, "StartedAt", c->started_at, "FinishedAt",
+      c->finished_at);
+}
+
+int wb_container_save(const struct wb_container *c, bool durable,
+                      wb_error *err)
+{
+  json_t *j = to_json(c);
+  if (!j)
+    return wb_error_set(err, -EINVAL, "container %s: cannot encode state",
+                        c->id);
+  cleanup_free char *text = json_dumps(j, JSON_COMPACT);
+  json_decref(j);
+  cleanup_free char *path = path_join(c->dir, "state.json");
+  return write_file_atomic(path, text, strlen(text), durable, err);
+}
+
+static int from_json(struct wb_container *c, json_t *j)
+{
+  c->id = json_dup(j, "Id");
+  c->name = json_dup(j, "Name");
+  if (!c->id || !c->name)
+    return -EINVAL;
+  c->created = json_dup(j, "Created");
+  c->image_id = json_dup(j, "ImageID");
+  c->image_ref = json_dup(j, "Image");
+  c->layers = json_strv(json_object_get(j, "Layers"));
+  c->argv = json_strv(json_object_get(j, "Args"));
+  c->env = json_strv(json_object_get(j, "Env"));
+  c->hostname = json_dup(j, "Hostname");
+  json_t *cfg = json_object_get(j, "Config");
+  c->workdir = json_dup(cfg, "WorkingDir");
+  c->user = json_dup(cfg, "User");
+  c->tty = json_is_true(json_object_get(cfg, "Tty"));
+  c->interactive = json_is_true(json_object_get(cfg, "OpenStdin"));
+  c->detach = json_is_true(json_object_get(cfg, "Detach"));
+  c->auto_remove = json_is_true(json_object_get(cfg, "AutoRemove"));
+  c->read_only = json_is_true(json_object_get(cfg, "ReadOnly"));
+  json_t *binds = json_object_get(j, "Binds");
+  size_t i;
+  json_t *b;
+  c->binds = xzalloc((json_array_size(binds) + 1) * sizeof *c->binds);
+  json_array_foreach(binds, i, b)
+  {
+    c->binds[i].source = json_dup(b, "Source");
+    c->binds[i].target = json_dup(b, "Target");
+    c->binds[i].read_only = json_is_true(json_object_get(b, "ReadOnly"));
+    c->n_binds++;
+  }
+  json_t *l = json_object_get(j, "Limits");
+  c->limits.memory = json_integer_value(json_object_get(l, "Memory"));
+  c->limits.memory_swap = json_integer_value(json_object_get(l, "MemorySwap"));
+  c->limits.cpu_shares = json_integer_value(json_object_get(l, "CpuShares"));
+  c->limits.cpu_quota_us = json_integer_value(json_object_get(l, "CpuQuota"));
+  c->limits.cpu_period_us = json_integer_value(json_object_get(l, "CpuPeriod"));
+  c->limits.cpuset_cpus = json_dup(l, "CpusetCpus");
+  c->limits.cpuset_mems = json_dup(l, "CpusetMems");
+  c->limits.pids_limit = json_integer_value(json_object_get(l, "PidsLimit"));
+  json_t *d = json_object_get(j, "Drivers");
+  c->storage_driver = json_dup(d, "Storage");
+  c->cgroup_driver = json_dup(d, "Cgroup");
+  c->log_driver = json_dup(d, "Log");
+  c->cgroup_parent = json_dup(d, "CgroupParent");
+  c->log_opts = json_strv(json_object_get(d, "LogOpts"));
+  json_t *s = json_object_get(j, "State");
+  c->status = json_dup(s, "Status");
+  c->pid = json_integer_value(json_object_get(s, "Pid"));
+  c->start_time = json_integer_value(json_object_get(s, "StartTime"));
+  c->monitor_pid = json_integer_value(json_object_get(s, "MonitorPid"));
+  c->monitor_start_time =
+      json_integer_value(json_object_get(s, "MonitorStartTime"));
+  c->exit_code = json_integer_value(json_object_get(s, "ExitCode"));
+  c->oom_killed = json_is_true(json_object_get(s, "OOMKilled"));
+  c->started_at = json_dup(s, "StartedAt");
+  c->finished_at = json_dup(s, "FinishedAt");
+  if (!c->status)
+    c->status = xstrdup("created");
+  return 0;
+}
+
+static int load_id(const char *root, const char *id, struct wb_container **out,
+                   wb_error *err)
+{
+  cleanup_free char *cdir = wb_containers_dir(root);
+  cleanup_free char *dir = path_join(cdir, id);
+  cleanup_free char *path = path_join(dir, "state.json");
+  cleanup_free char *text = NULL;
+  int r = read_file(path, &text, NULL, err);
+  if (r < 0)
+    return r;
+  json_error_t jerr;
+  json_t *j = json_loads(text, 0, &jerr);
+  if (!j)
+    return wb_error_set(err, -EINVAL, "%s: %s", path, jerr.text);
+  cleanup_container struct wb_container *c = wb_container_new();
+  r = from_json(c, j);
+  json_decref(j);
+  if (r < 0)
+    return wb_error_set(err, -EINVAL, "%s: incomplete state", path);
+  c->dir = steal_pointer(&dir);
+  *out = steal_pointer(&c);
+  return 0;
+}
+
+static bool is_hex(const char *s)
+{
+  for (; *s; s++)
+    if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+      return false;
+  return true;
+}
+
+int wb_container_list_ids(const char *root, char ***ids, wb_error *err)
+{
+  cleanup_free char *cdir = wb_containers_dir(root);
+  *ids = xzalloc(sizeof(char *));
+  cleanup_dir DIR *d = opendir(cdir);
+  if (!d)
+    return errno == ENOENT ? 0 : wb_error_set(err, errno, "open %s", cdir);
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (strlen(de->d_name) == 64 && is_hex(de->d_name))
+      strv_push(ids, de->d_name);
+  return 0;
+}
+
+int wb_container_load(const char *root, const char *ref,
+                      struct wb_container **out, wb_error *err)
+{
+  if (!*ref || strchr(ref, '/') || strcmp(ref, ".") == 0 ||
+      strcmp(ref, "..") == 0)
+    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  /* Name first (exact), then full id, then unique id prefix. */
+  cleanup_free char *ndir = names_dir(root);
+  cleanup_free char *link = path_join(ndir, ref);
+  char id[80];
+  ssize_t n = readlink(link, id, sizeof id - 1);
+  if (n == 64) {
+    id[n] = '\0';
+    if (load_id(root, id, out, NULL) == 0)
+      return 0;
+  }
+  if (!is_hex(ref))
+    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  cleanup_strv char **ids = NULL;
+  int r = wb_container_list_ids(root, &ids, err);
+  if (r < 0)
+    return r;
+  const char *found = NULL;
+  size_t len = strlen(ref);
+  for (char **p = ids; *p; p++) {
+    if (strncmp(*p, ref, len) != 0)
+      continue;
+    if (found)
+      return wb_error_set(err, -EINVAL,
+                          "container id prefix %s is ambiguous", ref);
+    found = *p;
+  }
+  if (!found)
+    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  return load_id(root, found, out, err);
+}
