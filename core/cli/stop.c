@@ -1,0 +1,177 @@
+/* stop, kill, restart: signals to running containers. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../container/control.h"
+#include "../util/cleanup.h"
+#include "commands.h"
+
+/* SIGTERM, then SIGKILL after `grace` seconds; returns when the exit is
+ * recorded. */
+static int stop_one(struct wb_context *ctx, const char *ref, int grace,
+                    wb_error *err)
+{
+  cleanup_container struct wb_container *c = NULL;
+  int r = wb_container_load(ctx->root, ref, &c, err);
+  if (r < 0)
+    return r;
+  wb_container_refresh(c);
+  if (!wb_container_running(c))
+    return 0; /* as Docker: stopping a stopped container succeeds */
+  if (wb_container_signal(c, SIGTERM, NULL) == 0 &&
+      wb_container_wait_ended(c, grace * 1000) == 0)
+    return 0;
+  wb_container_signal(c, SIGKILL, NULL);
+  if (wb_container_wait_ended(c, 10000) < 0)
+    return wb_error_set(err, -ETIMEDOUT, "container %s did not stop", ref);
+  return 0;
+}
+
+static int parse_grace(const char *text, int *out, wb_error *err)
+{
+  char *end;
+  long v = strtol(text, &end, 10);
+  if (!*text || *end || v < 0 || v > 86400)
+    return wb_error_set(err, -EINVAL,
+                        "invalid value \"%s\" for --time: expected seconds",
+                        text);
+  *out = (int)v;
+  return 0;
+}
+
+static int for_each(struct wb_context *ctx, int argc, char **argv,
+                    int (*fn)(struct wb_context *, const char *, void *),
+                    void *arg)
+{
+  int failed = 0;
+  for (int i = optind; i < argc; i++)
+    if (fn(ctx, argv[i], arg) < 0)
+      failed = 1;
+  return failed ? WB_EXIT_FAILURE : 0;
+}
+
+struct stop_args {
+  int grace;
+  bool restart;
+};
+
+static int do_stop(struct wb_context *ctx, const char *ref, void *arg)
+{
+  const struct stop_args *a = arg;
+  cleanup_error wb_error e = WB_ERROR_INIT;
+  int r = stop_one(ctx, ref, a->grace, &e);
+  if (r == 0 && a->restart) {
+    const struct wb_command *start = wb_command_find("start");
+    char *sargv[] = {(char *)"start", (char *)ref, NULL};
+    optind = 0;
+    int rc = start->fn(ctx, 2, sargv, &e);
+    if (rc < 0)
+      r = rc;
+    else if (rc > 0)
+      return -1; /* start printed its own error */
+    else
+      return 0;
+  }
+  if (r < 0) {
+    fprintf(stderr, "whalebox: %s\n", e.msg);
+    return r;
+  }
+  if (!a->restart)
+    puts(ref);
+  return 0;
+}
+
+static int stop_main(struct wb_context *ctx, int argc, char **argv,
+                     wb_error *err, bool restart)
+{
+  static const struct option opts[] = {{"time", required_argument, NULL, 't'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  struct stop_args a = {.grace = 10, .restart = restart};
+  int c;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      printf("Usage: whalebox %s [-t SECONDS] CONTAINER...\n\n"
+             "%s: SIGTERM, then SIGKILL after the grace period (default "
+             "10 s)%s.\n",
+             argv[0], restart ? "Restart containers" : "Stop containers",
+             restart ? ", then start again" : "");
+      return 0;
+    }
+    if (c == 't') {
+      int r = parse_grace(optarg, &a.grace, err);
+      if (r < 0)
+        return r;
+    } else {
+      return wb_error_set(err, -EINVAL, "%s: unknown flag %s", argv[0],
+                          argv[optind - 1]);
+    }
+  }
+  if (optind >= argc)
+    return wb_error_set(err, -EINVAL,
+                        "\"%s\" requires at least 1 argument: CONTAINER...",
+                        argv[0]);
+  return for_each(ctx, argc, argv, do_stop, &a);
+}
+
+WB_COMMAND(stop, "stop", "Stop running containers (SIGTERM, then SIGKILL)")
+{
+  return stop_main(ctx, argc, argv, err, false);
+}
+
+WB_COMMAND(restart, "restart", "Stop and start containers again")
+{
+  return stop_main(ctx, argc, argv, err, true);
+}
+
+static int do_kill(struct wb_context *ctx, const char *ref, void *arg)
+{
+  cleanup_error wb_error e = WB_ERROR_INIT;
+  cleanup_container struct wb_container *c = NULL;
+  int r = wb_container_load(ctx->root, ref, &c, &e);
+  if (r == 0) {
+    wb_container_refresh(c);
+    if (!wb_container_running(c))
+      r = wb_error_set(&e, -ESRCH, "cannot kill container %s: it is not "
+                       "running", ref);
+    else
+      r = wb_container_signal(c, *(int *)arg, &e);
+  }
+  if (r < 0) {
+    fprintf(stderr, "whalebox: %s\n", e.msg);
+    return r;
+  }
+  puts(ref);
+  return 0;
+}
+
+WB_COMMAND(kill, "kill", "Send a signal to running containers")
+{
+  static const struct option opts[] = {{"signal", required_argument, NULL, 's'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  int sig = SIGKILL;
+  int c;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      puts("Usage: whalebox kill [-s SIGNAL] CONTAINER...\n\n"
+           "Send SIGNAL (name or number, default KILL) to the containers' "
+           "first process.");
+      return 0;
+    }
+    if (c != 's')
+      return wb_error_set(err, -EINVAL, "kill: unknown flag %s",
+                          argv[optind - 1]);
+    sig = wb_signal_parse(optarg);
+    if (sig < 0)
+      return wb_error_set(err, -EINVAL, "invalid signal: %s", optarg);
+  }
+  if (optind >= argc)
+    return wb_error_set(err, -EINVAL,
+                        "\"kill\" requires at least 1 argument: CONTAINER...");
+  return for_each(ctx, argc, argv, do_kill, &sig);
+}
