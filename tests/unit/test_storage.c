@@ -571,6 +571,45 @@ static int run_separator_layer(struct fixture *f, int old_kernel)
   return 0;
 }
 
+/* A state root on overlayfs: storage-overlay's probe refuses with the
+ * reason, storage-bind's accepts. */
+static int run_probe_on_overlayfs(struct fixture *f, int arg)
+{
+  (void)arg;
+  char *lower = pathf("%s/po-lower", f->tmp),
+       *upper = pathf("%s/po-up", f->tmp);
+  char *work = pathf("%s/po-work", f->tmp), *mnt = pathf("%s/po-mnt", f->tmp);
+  if (mkdir_fresh(lower) < 0 || mkdir_fresh(upper) < 0 ||
+      mkdir_fresh(work) < 0 || mkdir_fresh(mnt) < 0)
+    return -1;
+  char *opts = pathf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+  CHECK(mount("overlay", mnt, "overlay", 0, opts) == 0, "mount overlay: %s",
+        strerror(errno));
+  char *root = pathf("%s/state", mnt);
+  CHECK(mkdir(root, 0700) == 0, "mkdir %s: %s", root, strerror(errno));
+  const char *plugins = getenv("WB_PLUGIN_DIR");
+  char *so = pathf("%s/storage-%s.so", plugins, f->driver);
+  struct wb_driver *d = NULL;
+  wb_error e = WB_ERROR_INIT;
+  CHECK(wb_driver_open(so, WB_PLUGIN_STORAGE, f->driver, &d, &e) == 0 &&
+            wb_driver_init(d, NULL, root, &e) == 0,
+        "load %s: %s", so, e.msg);
+  int r = wb_driver_probe(d, &e);
+  if (strcmp(f->driver, "overlay") == 0) {
+    char *want = pathf("storage-overlay: %s is on overlayfs, which cannot "
+                       "hold an overlay upper layer; use storage-bind",
+                       root);
+    CHECK(r < 0 && e.msg && strstr(e.msg, want),
+          "probe on overlayfs: expected \"%s\", got \"%s\"", want,
+          r < 0 ? e.msg : "success");
+  } else {
+    CHECK(r == 0, "probe on overlayfs refused: %s", e.msg);
+  }
+  wb_error_clear(&e);
+  wb_driver_free(d);
+  return 0;
+}
+
 typedef int (*child_fn)(struct fixture *f, int arg);
 
 static int run_writable(struct fixture *f, int arg)
@@ -680,6 +719,11 @@ static void test_separator_layer_old_kernel(void **state)
   in_child(ready(state), run_separator_layer, 1);
 }
 
+static void test_probe_on_overlayfs(void **state)
+{
+  in_child(ready(state), run_probe_on_overlayfs, 0);
+}
+
 /* remove() on a half-created directory, with a nested read-only tree and
  * a symlink pointing out of it: removes the tree, not the symlink's target. */
 static void test_remove_half_created(void **state)
@@ -730,7 +774,8 @@ static void test_no_layers(void **state)
 #drv ": " #fn, fn, setup_##drv, teardown, NULL                             \
   }
 #define DRIVER_CASES(drv)                                                      \
-  CASE(drv, test_descriptor), CASE(drv, test_probe), CASE(drv, test_writable), \
+  CASE(drv, test_descriptor), CASE(drv, test_probe),                           \
+      CASE(drv, test_probe_on_overlayfs), CASE(drv, test_writable),            \
       CASE(drv, test_read_only_one_layer),                                     \
       CASE(drv, test_read_only_two_layers), CASE(drv, test_old_kernel),        \
       CASE(drv, test_separator_layer),                                         \
