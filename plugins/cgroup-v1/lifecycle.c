@@ -39,8 +39,8 @@ static int init_cpuset(const struct wb_host *h, const char *dir,
       return r;
     value[strcspn(value, "\n")] = '\0';
     if (!*value)
-      return h->error(h, err, -EINVAL, "%s is empty: cannot initialise %s",
-                      up, own);
+      return h->error(h, err, -EINVAL, "%s is empty: cannot initialise %s", up,
+                      own);
     r = cgfs_write(h, own, value, err);
     if (r < 0)
       return r;
@@ -224,8 +224,7 @@ out:
   return r;
 }
 
-int v1_freeze(void *data, const struct wb_cgroup *cg, int frozen,
-              wb_error *err)
+int v1_freeze(void *data, const struct wb_cgroup *cg, int frozen, wb_error *err)
 {
   struct v1_driver *d = data;
   const struct wb_host *h = d->host;

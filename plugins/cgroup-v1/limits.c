@@ -48,8 +48,7 @@ static int apply_memory(struct v1_driver *d, const struct wb_cgroup *cg,
   if (r < 0)
     return r;
   cleanup_free char *limit_path = cgfs_join(dir, "memory.limit_in_bytes");
-  cleanup_free char *memsw_path =
-      cgfs_join(dir, "memory.memsw.limit_in_bytes");
+  cleanup_free char *memsw_path = cgfs_join(dir, "memory.memsw.limit_in_bytes");
   if (!limit_path || !memsw_path)
     return h->error(h, err, ENOMEM, "apply");
   char mem_value[32], swap_value[32];
@@ -83,7 +82,7 @@ static int apply_memory(struct v1_driver *d, const struct wb_cgroup *cg,
   r = cgfs_read_u64(limit_path, &cur_limit);
   if (r < 0)
     return h->error(h, err, -r, "read %s", limit_path);
-  uint64_t new_limit = memory > 0 ? (uint64_t)memory
+  uint64_t new_limit = memory > 0   ? (uint64_t)memory
                        : memory < 0 ? UINT64_MAX
                                     : cur_limit;
   uint64_t new_memsw = swap < 0 ? UINT64_MAX : (uint64_t)swap;
@@ -118,8 +117,7 @@ static int apply_cpu(struct v1_driver *d, const struct wb_cgroup *cg,
   if (shares != 0) {
     if (shares < 2 || shares > 262144)
       return h->error(h, err, -EINVAL,
-                      "cpu shares %" PRIu64 " out of range 2..262144",
-                      shares);
+                      "cpu shares %" PRIu64 " out of range 2..262144", shares);
     r = v1_require(d, V1_CPU, "cpu shares", err);
     if (r < 0)
       return r;
@@ -174,8 +172,8 @@ static int apply_pids(struct v1_driver *d, const struct wb_cgroup *cg,
   if (limit == 0)
     return 0;
   if (limit < -1)
-    return d->host->error(d->host, err, -EINVAL,
-                          "invalid pids limit %" PRId64, limit);
+    return d->host->error(d->host, err, -EINVAL, "invalid pids limit %" PRId64,
+                          limit);
   int r = v1_require(d, V1_PIDS, "pids limit", err);
   if (r < 0)
     return r;
@@ -186,8 +184,8 @@ static int apply_pids(struct v1_driver *d, const struct wb_cgroup *cg,
   return write_file(d, V1_PIDS, cg, "pids.max", value, err);
 }
 
-int v1_apply(void *data, const struct wb_cgroup *cg,
-             const struct wb_limits *l, wb_error *err)
+int v1_apply(void *data, const struct wb_cgroup *cg, const struct wb_limits *l,
+             wb_error *err)
 {
   struct v1_driver *d = data;
   int r = cgfs_check_cgroup(d->host, cg, err);

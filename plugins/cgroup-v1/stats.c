@@ -51,8 +51,8 @@ int v1_stats(void *data, const struct wb_cgroup *cg,
       {V1_CPUACCT, "cpuacct.usage", NULL, 0},
   };
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-    int r = read_value(d, v[i].controller, cg, v[i].file, v[i].key,
-                       &v[i].value, err);
+    int r = read_value(d, v[i].controller, cg, v[i].file, v[i].key, &v[i].value,
+                       err);
     if (r < 0)
       return r;
   }

@@ -29,9 +29,9 @@ static inline void cgfs_closep(int *fd)
 
 /* Read a field of a caller-sized struct only when the caller's size covers
  * it (plugin.h: readers must not look past `size`); 0 otherwise. */
-#define CGFS_FIELD(s, f)                                                     \
+#define CGFS_FIELD(s, f)                                                       \
   ((offsetof(__typeof__(*(s)), f) + sizeof((s)->f) <= (s)->size) ? (s)->f : 0)
-#define CGFS_HAS_FIELD(s, f)                                                 \
+#define CGFS_HAS_FIELD(s, f)                                                   \
   (offsetof(__typeof__(*(s)), f) + sizeof((s)->f) <= (s)->size)
 
 /* Write `value` to `path` with open(O_WRONLY|O_CLOEXEC) and one write(2);

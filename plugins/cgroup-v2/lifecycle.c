@@ -184,15 +184,13 @@ int v2_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
     }
     if (delay > 512)
       return h->error(h, err, EBUSY,
-                      "rmdir %s: processes still running after SIGKILL",
-                      path);
+                      "rmdir %s: processes still running after SIGKILL", path);
     cgfs_sleep_ms(delay);
     delay *= 2;
   }
 }
 
-int v2_freeze(void *data, const struct wb_cgroup *cg, int frozen,
-              wb_error *err)
+int v2_freeze(void *data, const struct wb_cgroup *cg, int frozen, wb_error *err)
 {
   struct v2_driver *d = data;
   const struct wb_host *h = d->host;

@@ -90,8 +90,7 @@ static int apply_memory(const struct target *t, int64_t memory, int64_t swap,
   }
   if (mem < 0)
     return h->error(h, err, -EINVAL,
-                    "a memory+swap limit (%" PRId64
-                    ") needs a memory limit",
+                    "a memory+swap limit (%" PRId64 ") needs a memory limit",
                     swap);
   if (swap < mem)
     return h->error(h, err, -EINVAL,
@@ -111,8 +110,7 @@ static int apply_cpu(const struct target *t, uint64_t shares, int64_t quota,
   if (shares != 0) {
     if (shares < 2 || shares > 262144)
       return h->error(h, err, -EINVAL,
-                      "cpu shares %" PRIu64 " out of range 2..262144",
-                      shares);
+                      "cpu shares %" PRIu64 " out of range 2..262144", shares);
     r = need(t, "cpu", "cpu shares", err);
     if (r < 0)
       return r;
@@ -189,8 +187,8 @@ static int apply_pids(const struct target *t, int64_t limit, wb_error *err)
   return write_file(t, "pids.max", value, err);
 }
 
-int v2_apply(void *data, const struct wb_cgroup *cg,
-             const struct wb_limits *l, wb_error *err)
+int v2_apply(void *data, const struct wb_cgroup *cg, const struct wb_limits *l,
+             wb_error *err)
 {
   struct v2_driver *d = data;
   const struct wb_host *h = d->host;
@@ -203,8 +201,7 @@ int v2_apply(void *data, const struct wb_cgroup *cg,
   if (access(path, F_OK) < 0)
     return h->error(h, err, errno, "cgroup %s", path);
   struct target t = {d, path};
-  r = apply_memory(&t, CGFS_FIELD(l, memory), CGFS_FIELD(l, memory_swap),
-                   err);
+  r = apply_memory(&t, CGFS_FIELD(l, memory), CGFS_FIELD(l, memory_swap), err);
   if (r < 0)
     return r;
   r = apply_cpu(&t, CGFS_FIELD(l, cpu_shares), CGFS_FIELD(l, cpu_quota_us),

@@ -47,9 +47,8 @@ static int v2_probe(void *data, wb_error *err)
   if (r < 0)
     return r;
   if (*missing)
-    return h->error(h, err, -ENOTSUP,
-                    "controllers %s not available in %s%s%s", missing,
-                    d->mount, d->hybrid ? " (hybrid host)" : "",
+    return h->error(h, err, -ENOTSUP, "controllers %s not available in %s%s%s",
+                    missing, d->mount, d->hybrid ? " (hybrid host)" : "",
                     cpuset ? ""
                            : "; cpuset is missing too (needed only for "
                              "cpuset limits)");

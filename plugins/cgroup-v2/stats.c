@@ -43,9 +43,12 @@ int v2_stats(void *data, const struct wb_cgroup *cg,
     const char *file, *key;
     uint64_t value;
   } v[] = {
-      {"memory.current", NULL, 0}, {"memory.max", NULL, 0},
-      {"memory.events", "oom_kill", 0}, {"pids.current", NULL, 0},
-      {"pids.max", NULL, 0}, {"cpu.stat", "usage_usec", 0},
+      {"memory.current", NULL, 0},
+      {"memory.max", NULL, 0},
+      {"memory.events", "oom_kill", 0},
+      {"pids.current", NULL, 0},
+      {"pids.max", NULL, 0},
+      {"cpu.stat", "usage_usec", 0},
   };
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
     r = read_value(h, path, v[i].file, v[i].key, &v[i].value, err);
