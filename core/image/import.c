@@ -29,11 +29,35 @@
 #include "store.h"
 #include "store_internal.h"
 
+/* The input as read from the file or stdin. */
+struct raw_input {
+  int fd;
+  uint64_t bytes;
+  char buf[128 * 1024];
+};
+
+static la_ssize_t raw_read(struct archive *a, void *data, const void **buf)
+{
+  struct raw_input *in = data;
+  ssize_t n;
+  do
+    n = read(in->fd, in->buf, sizeof in->buf);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    archive_set_error(a, errno, "read: %s", strerror(errno));
+    return ARCHIVE_FATAL;
+  }
+  in->bytes += n;
+  *buf = in->buf;
+  return n;
+}
+
 struct tar_pipe {
   struct archive *raw; /* decompressing reader */
   EVP_MD_CTX *md;
   uint64_t bytes;
   bool progress;
+  bool printed; /* a progress line is on the terminal */
   struct timespec last;
   char buf[128 * 1024];
 };
@@ -47,6 +71,7 @@ static void progress_line(struct tar_pipe *p, bool final)
   if (!final && ms < 100)
     return;
   p->last = now;
+  p->printed = !final;
   fprintf(stderr, "\rImporting: %.1f MB%s", p->bytes / 1e6, final ? "\n" : "");
   fflush(stderr);
 }
@@ -107,7 +132,7 @@ static void md_freep(EVP_MD_CTX **m)
 }
 
 /* Extract the stream on fd into diff_fd; *layer_id gets the diff id. */
-static int extract_stream(int fd, const char *source, int diff_fd,
+static int extract_stream(int fd, int diff_fd,
                           bool progress, char **layer_id, uint64_t *size,
                           wb_error *err)
 {
@@ -119,19 +144,18 @@ static int extract_stream(int fd, const char *source, int diff_fd,
   cleanup_free struct tar_pipe *pipe = xzalloc(sizeof *pipe);
   if (!raw || !tar)
     return wb_error_set(err, ENOMEM, "libarchive");
+  cleanup_free struct raw_input *in = xzalloc(sizeof *in);
+  in->fd = fd;
   enable_builtin_filters(raw);
   archive_read_support_format_raw(raw);
-  if (archive_read_open_fd(raw, fd, 128 * 1024) != ARCHIVE_OK)
-    return wb_error_set(err, -EINVAL, "%s: %s", source,
-                        archive_error_string(raw));
+  int r = archive_read_open(raw, in, NULL, raw_read, NULL);
   struct archive_entry *e;
-  int r = archive_read_next_header(raw, &e);
-  if (r == ARCHIVE_EOF)
-    return wb_error_set(err, -EINVAL, "%s: empty input, not a tar archive",
-                        source);
+  if (r == ARCHIVE_OK)
+    r = archive_read_next_header(raw, &e);
+  if (in->bytes == 0)
+    return wb_error_set(err, -EINVAL, "empty input, not a tar archive");
   if (r < ARCHIVE_WARN)
-    return wb_error_set(err, -EINVAL, "%s: %s", source,
-                        archive_error_string(raw));
+    return wb_error_set(err, -EINVAL, "%s", archive_error_string(raw));
 
   pipe->raw = raw;
   pipe->md = md;
@@ -139,7 +163,7 @@ static int extract_stream(int fd, const char *source, int diff_fd,
   clock_gettime(CLOCK_MONOTONIC, &pipe->last);
   archive_read_support_format_tar(tar);
   if (archive_read_open(tar, pipe, NULL, tar_pipe_read, NULL) != ARCHIVE_OK)
-    return wb_error_set(err, -EINVAL, "%s: not a tar archive (%s)", source,
+    return wb_error_set(err, -EINVAL, "not a tar archive (%s)",
                         archive_error_string(tar));
   struct wb_extract x;
   wb_extract_init(&x, diff_fd);
@@ -149,8 +173,7 @@ static int extract_stream(int fd, const char *source, int diff_fd,
     if (r == ARCHIVE_EOF)
       break;
     if (r < ARCHIVE_WARN) {
-      ret = wb_error_set(err, -EINVAL, "%s: %s", source,
-                         archive_error_string(tar));
+      ret = wb_error_set(err, -EINVAL, "%s", archive_error_string(tar));
       break;
     }
     ret = wb_extract_entry(&x, tar, e, err);
@@ -159,14 +182,15 @@ static int extract_stream(int fd, const char *source, int diff_fd,
     ret = wb_extract_finish(&x, err);
   *size = x.size;
   wb_extract_free(&x);
+  if (ret < 0 && pipe->printed)
+    fputc('\n', stderr); /* the error gets a line of its own */
   if (ret < 0)
     return ret;
   /* Hash the rest of the stream the tar reader did not ask for. */
   for (;;) {
     la_ssize_t n = archive_read_data(raw, pipe->buf, sizeof pipe->buf);
     if (n < 0)
-      return wb_error_set(err, -EINVAL, "%s: %s", source,
-                          archive_error_string(raw));
+      return wb_error_set(err, -EINVAL, "%s", archive_error_string(raw));
     if (n == 0)
       break;
     EVP_DigestUpdate(md, pipe->buf, n);
@@ -212,7 +236,7 @@ static int import_into(const char *root, const struct wb_import_opts *o,
     return wb_error_set(err, errno, "open %s", diff);
   cleanup_free char *layer_id = NULL;
   uint64_t size = 0;
-  int r = extract_stream(in_fd, o->source, diff_fd, o->progress, &layer_id,
+  int r = extract_stream(in_fd, diff_fd, o->progress, &layer_id,
                          &size, err);
   if (r < 0)
     return r;
@@ -247,11 +271,10 @@ static int import_source(const char *root, const struct wb_import_opts *o,
                              ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
                              : open(o->source, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return wb_error_set(err, errno, "open %s", o->source);
+    return wb_error_set(err, errno, "open");
   struct stat st;
   if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-    return wb_error_set(err, -EINVAL, "%s is a directory, not a tar archive",
-                        o->source);
+    return wb_error_set(err, -EINVAL, "a directory, not a tar archive");
   int r = wb_store_mkdirs(root, err);
   if (r < 0)
     return r;

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/timefmt.h"
 #include "../util/xalloc.h"
 #include "store.h"
 #include "store_internal.h"
@@ -92,17 +92,6 @@ char *wb_sha256_hex(const void *data, size_t len)
   for (unsigned i = 0; i < mdlen; i++)
     snprintf(hex + 2 * i, 3, "%02x", md[i]);
   return hex;
-}
-
-char *wb_now_rfc3339(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                   tm.tm_sec, ts.tv_nsec);
 }
 
 char *wb_layer_path(const char *root, const char *layer_id)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/timefmt.h"
 #include "store.h"
 
 /* Create R, R/images, R/layers, R/tmp (0700) when missing. */
@@ -18,8 +19,6 @@ bool wb_is_hex(const char *s, size_t min, size_t max);
 
 /* sha256 of data, as 64 lowercase hex digits (caller frees). */
 char *wb_sha256_hex(const void *data, size_t len);
-/* Current UTC time, RFC 3339 with nanoseconds (caller frees). */
-char *wb_now_rfc3339(void);
 
 /* Parse a stored image document. */
 int wb_image_from_json(json_t *doc, struct wb_image **out, wb_error *err);
