@@ -226,16 +226,31 @@ static int take_snapshot(struct lf_rd *rd, struct snapshot *snap)
   long max = max_index(rd);
   if (max < 0)
     return (int)max;
-  snap->v = calloc((size_t)max + 2, sizeof *snap->v);
+  size_t cap = (size_t)max + 2;
+  snap->v = calloc(cap, sizeof *snap->v);
   if (!snap->v)
     return rd->drv->host->error(rd->drv->host, rd->err, ENOMEM, "read log");
-  for (long i = 0; i <= max + 1; i++) {
+  /* Past max, go on while files are there: rotations during the
+   * snapshot move files to higher indices. */
+  for (long i = 0; i <= LF_MAX_FILE_LIMIT; i++) {
     struct lf_src *s;
     int r = open_index(rd, i, &s);
     if (r < 0)
       return r;
-    if (!s)
+    if (!s) {
+      if (i > max)
+        break;
       continue;
+    }
+    if (snap->n == cap) {
+      struct lf_src **v = realloc(snap->v, cap * 2 * sizeof *v);
+      if (!v) {
+        free_src(s);
+        return rd->drv->host->error(rd->drv->host, rd->err, ENOMEM, "read log");
+      }
+      snap->v = v;
+      cap *= 2;
+    }
     int dup = 0;
     for (size_t k = 0; k < snap->n; k++)
       dup |= snap->v[k]->dev == s->dev && snap->v[k]->ino == s->ino;
@@ -269,18 +284,36 @@ static void sleep_ms(long ms)
     ;
 }
 
+/* The oldest file: the one with the highest index, checked after opening
+ * (still there, nothing older appeared) so that a rotation between
+ * listing and opening cannot make us start one file too late. */
+static int open_oldest(struct lf_rd *rd, struct lf_src **out)
+{
+  for (int attempt = 0;; attempt++) {
+    long max = max_index(rd);
+    if (max < 0)
+      return (int)max;
+    int r = open_index(rd, max, out);
+    if (r < 0 || !*out)
+      return r;
+    long now = max_index(rd);
+    if (now < 0)
+      return (int)now;
+    if ((now == max && same_file(rd, max, *out)) || attempt >= 100)
+      return 0;
+    free_src(*out);
+    *out = NULL;
+  }
+}
+
 /* The file written after `cur` (cur has been rotated away).  *out NULL
  * when there is nothing to switch to yet. */
 static int open_successor(struct lf_rd *rd, const struct lf_src *cur,
                           struct lf_src **out)
 {
   *out = NULL;
-  if (!cur) {
-    /* Nothing existed when we started, so every file is new to us: the
-     * writer may already have rotated, start with the oldest. */
-    long max = max_index(rd);
-    return max < 0 ? (int)max : open_index(rd, max, out);
-  }
+  if (!cur)
+    return open_oldest(rd, out);
   int misses = 0;
   for (int attempt = 0; attempt < 100; attempt++) {
     long max = max_index(rd);
@@ -310,12 +343,9 @@ static int open_successor(struct lf_rd *rd, const struct lf_src *cur,
   }
   /* cur is gone (dropped by rotation, or max-file 1 started afresh): the
    * oldest file left is the best next one. */
-  long max = max_index(rd);
-  if (max < 0)
-    return (int)max;
   rd->drv->host->log(rd->drv->host, WB_LOG_DEBUG,
                      "%s: the file being followed was rotated away", rd->dir);
-  return open_index(rd, max, out);
+  return open_oldest(rd, out);
 }
 
 /* Read *cur to its end and on through every file rotated after it. */
