@@ -597,13 +597,16 @@ static int follow_alive(void *arg)
 #define FOLLOW_LINES 400
 #define FOLLOW_MAX_AHEAD 20
 
-static void follow_writer(struct fx *f, int start_fd, int ack_fd)
+/* With wait_start the writer begins once the reader follows; without, it
+ * races the reader's initial snapshot of the files. */
+static void follow_writer(struct fx *f, int start_fd, int ack_fd,
+                          bool wait_start)
 {
   static const char *const opts[] = {"max-size=1k", "max-file=4", NULL};
   struct wb_log_target t = fx_target(f, opts);
   void *h = NULL;
   char b;
-  if (read(start_fd, &b, 1) != 1)
+  if (wait_start && read(start_fd, &b, 1) != 1)
     _exit(2);
   if (f->ops->open(f->drv->data, &t, &h, NULL) < 0)
     _exit(3);
@@ -635,9 +638,8 @@ static void follow_writer(struct fx *f, int start_fd, int ack_fd)
   _exit(0);
 }
 
-static void test_follow_across_rotation(void **state)
+static void follow_across_rotation(bool wait_start)
 {
-  (void)state;
   struct fx *f = fx_new("log-file.so", NULL);
   int start[2], ack[2];
   assert_int_equal(pipe2(start, O_CLOEXEC), 0);
@@ -648,7 +650,7 @@ static void test_follow_across_rotation(void **state)
   if (pid == 0) {
     close(start[1]);
     close(ack[1]);
-    follow_writer(f, start[0], ack[0]);
+    follow_writer(f, start[0], ack[0], wait_start);
   }
   close(start[0]);
   close(ack[0]);
@@ -701,6 +703,18 @@ static void test_follow_across_rotation(void **state)
                           "container.log.3");
   free(ls);
   fx_free(f);
+}
+
+static void test_follow_across_rotation(void **state)
+{
+  (void)state;
+  follow_across_rotation(true);
+}
+
+static void test_follow_racing_snapshot(void **state)
+{
+  (void)state;
+  follow_across_rotation(false);
 }
 
 /* Following a container that already exited returns after one drain. */
@@ -879,6 +893,7 @@ int main(void)
       cmocka_unit_test(test_tail_and_since),
       cmocka_unit_test(test_parse_foreign_lines),
       cmocka_unit_test(test_follow_across_rotation),
+      cmocka_unit_test(test_follow_racing_snapshot),
       cmocka_unit_test(test_follow_exited),
       cmocka_unit_test(test_bad_options),
       cmocka_unit_test(test_config_options),
