@@ -33,6 +33,10 @@ enum {
   O_CGROUP_PARENT,
   O_HELP,
   O_MOUNT,
+  O_CAP_ADD,
+  O_CAP_DROP,
+  O_PRIVILEGED,
+  O_SECURITY_OPT,
 };
 
 static const struct option options[] = {
@@ -62,6 +66,10 @@ static const struct option options[] = {
     {"log-driver", required_argument, NULL, O_LOG_DRIVER},
     {"log-opt", required_argument, NULL, O_LOG_OPT},
     {"cgroup-parent", required_argument, NULL, O_CGROUP_PARENT},
+    {"cap-add", required_argument, NULL, O_CAP_ADD},
+    {"cap-drop", required_argument, NULL, O_CAP_DROP},
+    {"privileged", no_argument, NULL, O_PRIVILEGED},
+    {"security-opt", required_argument, NULL, O_SECURITY_OPT},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -386,6 +394,22 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
                             optarg);
       free(c->cgroup_parent);
       c->cgroup_parent = xstrdup(optarg);
+      break;
+    case O_CAP_ADD:
+    case O_CAP_DROP: {
+      char *names[] = {optarg, NULL};
+      const char *flag = opt == O_CAP_ADD ? "--cap-add" : "--cap-drop";
+      r = wb_caps_validate(names, flag, err);
+      if (r == 0)
+        strv_push(opt == O_CAP_ADD ? &c->sec.cap_add : &c->sec.cap_drop,
+                  optarg);
+      break;
+    }
+    case O_PRIVILEGED:
+      c->sec.privileged = true;
+      break;
+    case O_SECURITY_OPT:
+      r = wb_security_opt(&c->sec, optarg, err);
       break;
     case O_HELP:
       *help = true;

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <whalebox/plugin.h>
 
+#include "../security/security.h"
 #include "../util/error.h"
 
 struct wb_bind {
@@ -34,6 +35,8 @@ struct wb_container {
   bool tty, interactive, detach, auto_remove, read_only;
   struct wb_bind *binds;
   size_t n_binds;
+
+  struct wb_security sec;
 
   /* Resources and drivers (names, as the core resolves them). */
   struct wb_limits limits;

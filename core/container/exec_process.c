@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -78,10 +79,26 @@ static int redirect_stdio(const struct wb_exec_spec *x, wb_error *err)
 int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err)
 {
   const struct wb_container *c = x->c;
-  cleanup_free char *home = NULL;
-  int r = wb_user_switch(x->user ? x->user : c->user, &home, err);
+  const struct wb_security *sec = &c->sec;
+  /* Order matters: the bounding set shrinks while we still hold
+   * CAP_SETPCAP; without no_new_privs the filter must be loaded while we
+   * still hold CAP_SYS_ADMIN; the user switch clears a non-root user's
+   * capabilities; with no_new_privs the filter comes last, right before
+   * execve, so it needs to allow nothing of our own setup. */
+  int r = wb_caps_limit_bounding(sec, err);
   if (r < 0)
     return r;
+  if (sec->no_new_privs_off && (r = wb_seccomp_load(sec, err)) < 0)
+    return r;
+  cleanup_free char *home = NULL;
+  r = wb_user_switch(x->user ? x->user : c->user, &home, err);
+  if (r < 0)
+    return r;
+  r = wb_caps_finish(sec, geteuid() == 0, err);
+  if (r < 0)
+    return r;
+  if (!sec->no_new_privs_off && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return wb_error_set(err, errno, "set no_new_privs");
   cleanup_strv char **env = build_env(x, home);
   const char *wd = x->workdir ? x->workdir : c->workdir;
   if (!wd || !*wd)
@@ -101,6 +118,8 @@ int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err)
    * tells the runtime the command is running. */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return wb_error_set(err, errno, "close_range");
+  if (!sec->no_new_privs_off && (r = wb_seccomp_load(sec, err)) < 0)
+    return r;
   execve(path, x->argv, env);
   int e = errno;
   char buf[128];

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -34,10 +35,10 @@ static int mount_in_root(int rootfd, const char *path, enum wb_inroot_kind kind,
   return 0;
 }
 
-/* Bind mount then, for read-only, remount: MS_RDONLY is ignored on the
- * first MS_BIND call. */
+/* Bind mount, then set `attrs` (MOUNT_ATTR_*) on the new mount: the
+ * flags of a first MS_BIND call would be ignored. */
 static int bind_in_root(int rootfd, const char *source, const char *path,
-                        enum wb_inroot_kind kind, bool read_only,
+                        enum wb_inroot_kind kind, unsigned attrs,
                         wb_error *err)
 {
   cleanup_close int fd = wb_inroot_open(rootfd, path, kind, true, err);
@@ -46,35 +47,36 @@ static int bind_in_root(int rootfd, const char *source, const char *path,
   cleanup_free char *target = wb_fd_path(fd);
   if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
     return wb_error_set(err, errno, "bind %s on %s", source, path);
-  if (read_only) {
-    close(fd);
-    fd = wb_inroot_open(rootfd, path, kind, false, err);
-    if (fd < 0)
-      return fd;
-    free(target);
-    target = wb_fd_path(fd);
-    if (mount(NULL, target, NULL,
-              MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
-      return wb_error_set(err, errno, "remount %s read-only", path);
-  }
+  if (!attrs)
+    return 0;
+  /* Reopen: fd still refers to the directory under the new mount. */
+  cleanup_close int mnt = wb_inroot_open(rootfd, path, kind, false, err);
+  if (mnt < 0)
+    return mnt;
+  struct mount_attr attr = {.attr_set = attrs};
+  if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+              sizeof attr) < 0)
+    return wb_error_set(err, errno, "set mount options of %s", path);
   return 0;
 }
 
 struct devnode {
   const char *name;
-  unsigned major, minor;
 };
 
 static const struct devnode devnodes[] = {
-    {"null", 1, 3},    {"zero", 1, 5}, {"full", 1, 7},
-    {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0},
+    {"null"}, {"zero"}, {"full"}, {"random"}, {"urandom"}, {"tty"},
 };
 
+/* /dev is a nodev tmpfs, like every file system of the container: a node
+ * the container creates (it has CAP_MKNOD) cannot be opened, so no host
+ * block or memory device is reachable.  The few devices it gets are bind
+ * mounts of the host's nodes, which stay usable. */
 static int setup_dev(int rootfd, wb_error *err)
 {
   int r = mount_in_root(rootfd, "/dev", WB_INROOT_DIR, "tmpfs", "tmpfs",
-                        MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
-                        err);
+                        MS_NOSUID | MS_NODEV | MS_STRICTATIME,
+                        "mode=755,size=65536k", err);
   if (r < 0)
     return r;
   cleanup_close int dev = wb_inroot_open(rootfd, "/dev", WB_INROOT_DIR, false, err);
@@ -85,18 +87,8 @@ static int setup_dev(int rootfd, wb_error *err)
   if (devdir < 0)
     return wb_error_set(err, errno, "open /dev");
   for (size_t i = 0; i < sizeof devnodes / sizeof *devnodes; i++) {
-    const struct devnode *d = &devnodes[i];
-    if (mknodat(devdir, d->name, S_IFCHR | 0666, makedev(d->major, d->minor)) == 0) {
-      /* mknod applies the umask; the modes must be exact. */
-      if (fchmodat(devdir, d->name, 0666, 0) < 0)
-        return wb_error_set(err, errno, "chmod /dev/%s", d->name);
-      continue;
-    }
-    if (errno != EPERM)
-      return wb_error_set(err, errno, "mknod /dev/%s", d->name);
-    /* In a user namespace: bind the host's node instead. */
-    cleanup_free char *host = xasprintf("/dev/%s", d->name);
-    r = bind_in_root(rootfd, host, host, WB_INROOT_FILE, false, err);
+    cleanup_free char *host = xasprintf("/dev/%s", devnodes[i].name);
+    r = bind_in_root(rootfd, host, host, WB_INROOT_FILE, 0, err);
     if (r < 0)
       return r;
   }
@@ -132,7 +124,8 @@ static int setup_etc_files(int rootfd, const struct wb_container *c,
     cleanup_free char *src = path_join(c->dir, files[i]);
     cleanup_free char *dst = xasprintf("/etc/%s", files[i]);
     /* A read-only root cannot get new mount points: skip missing files. */
-    int r = bind_in_root(rootfd, src, dst, WB_INROOT_FILE, false, err);
+    int r = bind_in_root(rootfd, src, dst, WB_INROOT_FILE,
+                         MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, err);
     if (r < 0 && !(c->read_only && (err->code == EROFS || err->code == ENOENT)))
       return r;
     wb_error_clear(err);
@@ -149,7 +142,9 @@ static int setup_binds(int rootfd, const struct wb_container *c, wb_error *err)
       return wb_error_set(err, errno, "volume source %s", b->source);
     int r = bind_in_root(rootfd, b->source, b->target,
                          S_ISDIR(st.st_mode) ? WB_INROOT_DIR : WB_INROOT_FILE,
-                         b->read_only, err);
+                         MOUNT_ATTR_NODEV |
+                             (b->read_only ? MOUNT_ATTR_RDONLY : 0),
+                         err);
     if (r < 0)
       return r;
   }
@@ -175,13 +170,58 @@ static int setup_console(int rootfd, int *master, int *slave, wb_error *err)
     return wb_error_set(err, errno, "open pty peer");
   cleanup_free char *slave_path = wb_fd_path(s);
   int r = bind_in_root(rootfd, slave_path, "/dev/console", WB_INROOT_FILE,
-                       false, err);
+                       0, err);
   if (r < 0) {
     close(s);
     return r;
   }
   *master = steal_fd(&m);
   *slave = s;
+  return 0;
+}
+
+/* Hide what would leak host information or control: /dev/null over
+ * files, an empty read-only tmpfs over directories. */
+static int mask_paths(int rootfd, wb_error *err)
+{
+  for (const char *const *p = wb_masked_paths; *p; p++) {
+    cleanup_close int fd = wb_inroot_open(rootfd, *p, WB_INROOT_FILE, false, err);
+    if (fd < 0) {
+      if (err->code == ENOENT) {
+        wb_error_clear(err);
+        continue;
+      }
+      return fd;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+      return wb_error_set(err, errno, "stat %s", *p);
+    cleanup_free char *target = wb_fd_path(fd);
+    int r = S_ISDIR(st.st_mode)
+                ? mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID |
+                        MS_NODEV | MS_NOEXEC, "size=0,mode=555")
+                : mount("/dev/null", target, NULL, MS_BIND, NULL);
+    if (r < 0)
+      return wb_error_set(err, errno, "mask %s", *p);
+  }
+  for (const char *const *p = wb_readonly_paths; *p; p++) {
+    cleanup_close int fd = wb_inroot_open(rootfd, *p, WB_INROOT_FILE, false, err);
+    if (fd < 0) {
+      if (err->code == ENOENT) {
+        wb_error_clear(err);
+        continue;
+      }
+      return fd;
+    }
+    /* Bind the path onto itself to get a mount we can make read-only. */
+    cleanup_free char *self = wb_fd_path(fd);
+    int r = bind_in_root(rootfd, self, *p, WB_INROOT_FILE,
+                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                             MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                         err);
+    if (r < 0)
+      return r;
+  }
   return 0;
 }
 
@@ -219,6 +259,11 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
       open(s->rootfs.target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return wb_error_set(err, errno, "open %s", s->rootfs.target);
+  /* No device node on the root file system (or below it) can be opened. */
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_NODEV};
+  if (syscall(SYS_mount_setattr, rootfd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+              &attr, sizeof attr) < 0)
+    return wb_error_set(err, errno, "make the root file system nodev");
   r = mount_in_root(rootfd, "/proc", WB_INROOT_DIR, "proc", "proc",
                     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
   if (r < 0)
@@ -236,6 +281,11 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
   r = setup_binds(rootfd, c, err);
   if (r < 0)
     return r;
+  if (!c->sec.privileged) {
+    r = mask_paths(rootfd, err);
+    if (r < 0)
+      return r;
+  }
   if (c->tty) {
     r = setup_console(rootfd, pty_master, pty_slave, err);
     if (r < 0)

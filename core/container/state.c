@@ -49,6 +49,7 @@ void wb_container_free(struct wb_container *c)
   free(c->status);
   free(c->started_at);
   free(c->finished_at);
+  wb_security_clear(&c->sec);
   free(c);
 }
 
@@ -170,6 +171,7 @@ int wb_container_save(const struct wb_container *c, bool durable,
   if (!j)
     return wb_error_set(err, -EINVAL, "container %s: cannot encode state",
                         c->id);
+  json_object_set_new(j, "Security", wb_security_to_json(&c->sec));
   cleanup_free char *text = json_dumps(j, JSON_COMPACT);
   json_decref(j);
   cleanup_free char *path = path_join(c->dir, "state.json");
@@ -223,6 +225,7 @@ static int from_json(struct wb_container *c, json_t *j)
   c->log_driver = json_dup(d, "Log");
   c->cgroup_parent = json_dup(d, "CgroupParent");
   c->log_opts = json_strv(json_object_get(d, "LogOpts"));
+  wb_security_from_json(&c->sec, json_object_get(j, "Security"));
   json_t *s = json_object_get(j, "State");
   c->status = json_dup(s, "Status");
   c->pid = json_integer_value(json_object_get(s, "Pid"));
