@@ -11,7 +11,7 @@ scripts/install-deps.sh
 if [[ -d build-release ]]; then
   meson setup --reconfigure build-release >/dev/null
 else
-  meson setup build-release --buildtype=release --prefix=/usr/local
+  meson setup build-release --buildtype=release --prefix=/usr/local -Dtests=false
 fi
 ninja -C build-release
 ninja -C build-release install >/dev/null

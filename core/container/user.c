@@ -13,7 +13,7 @@
 
 static bool parse_id(const char *s, unsigned long *out)
 {
-  if (!*s)
+  if (!s || !*s)
     return false;
   char *end;
   errno = 0;
@@ -32,6 +32,8 @@ static bool find_entry(FILE *f, const char *name, unsigned long id,
 {
   while (getline(line, cap, f) > 0) {
     (*line)[strcspn(*line, "\n")] = '\0';
+    for (int i = 0; i < nfields; i++)
+      fields[i] = NULL;
     int n = 0;
     char *p = *line;
     for (; n < nfields; n++) {
@@ -65,7 +67,7 @@ int wb_user_switch(const char *spec, char **home, wb_error *err)
   if (uid_numeric)
     uid = v;
   bool have_gid = false;
-  char *fields[7];
+  char *fields[7] = {0};
   cleanup_free char *line = NULL;
   size_t cap = 0;
   cleanup_fclose FILE *pw = fopen("/etc/passwd", "re");
