@@ -57,13 +57,13 @@ static json_t *inspect_one(const struct wb_image *img, json_t *doc)
   json_t *last = json_array_get(history, json_array_size(history) - 1);
   const char *comment = json_string_value(json_object_get(last, "comment"));
   json_t *config = json_object_get(doc, "config");
-  json_t *o = json_pack(
-      "{s:o, s:o, s:s, s:s, s:s, s:s, s:I, s:O, s:{s:s, s:o}}", "Id",
-      json_sprintf("sha256:%s", img->id), "RepoTags", tags, "Created",
-      img->created, "Comment", comment ? comment : "", "Os", "linux",
-      "Architecture", host_arch(&u), "Size", (json_int_t)img->size, "Config",
-      config ? config : json_null(), "RootFS", "Type", "layers", "Layers",
-      layers);
+  json_t *o =
+      json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:I, s:O, s:{s:s, s:o}}", "Id",
+                json_sprintf("sha256:%s", img->id), "RepoTags", tags, "Created",
+                img->created, "Comment", comment ? comment : "", "Os", "linux",
+                "Architecture", host_arch(&u), "Size", (json_int_t)img->size,
+                "Config", config ? config : json_null(), "RootFS", "Type",
+                "layers", "Layers", layers);
   return o;
 }
 
@@ -78,11 +78,14 @@ static int image_inspect(struct wb_context *ctx, int argc, char **argv,
       fputs(inspect_usage, stdout);
       return 0;
     }
-    return wb_error_set(err, -EINVAL, "image inspect: unknown flag %s; see "
-                        "'whalebox image inspect --help'", argv[optind - 1]);
+    return wb_error_set(err, -EINVAL,
+                        "image inspect: unknown flag %s; see "
+                        "'whalebox image inspect --help'",
+                        argv[optind - 1]);
   }
   if (optind >= argc)
-    return wb_error_set(err, -EINVAL, "image inspect: requires at least 1 "
+    return wb_error_set(err, -EINVAL,
+                        "image inspect: requires at least 1 "
                         "argument");
   json_t *out = json_array();
   int ret = 0;
@@ -112,14 +115,15 @@ static int image_inspect(struct wb_context *ctx, int argc, char **argv,
 
 WB_COMMAND(image, "image", "Manage images (import, inspect, ls, rm, tag)")
 {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "-h") == 0) {
     fputs(usage_text, argc < 2 ? stderr : stdout);
     return argc < 2 ? WB_EXIT_FAILURE : 0;
   }
   static const struct {
     const char *sub, *verb;
-  } map[] = {{"import", "import"}, {"ls", "images"},   {"list", "images"},
-             {"rm", "rmi"},        {"remove", "rmi"}, {"tag", "tag"},
+  } map[] = {{"import", "import"},  {"ls", "images"},  {"list", "images"},
+             {"rm", "rmi"},         {"remove", "rmi"}, {"tag", "tag"},
              {"history", "history"}};
   optind = 0; /* the subcommand's getopt starts afresh */
   if (strcmp(argv[1], "inspect") == 0)

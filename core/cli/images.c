@@ -41,8 +41,8 @@ static void add_row(struct row **rows, size_t *n, const struct wb_image *img,
     r->cols[0] = xstrdup("<none>");
     r->cols[1] = xstrdup("<none>");
   }
-  r->cols[2] = no_trunc ? xasprintf("sha256:%s", img->id)
-                        : xstrndup(img->id, 12);
+  r->cols[2] =
+      no_trunc ? xasprintf("sha256:%s", img->id) : xstrndup(img->id, 12);
   r->cols[3] = wb_human_since(img->created);
   r->cols[4] = wb_human_size(img->size);
   r->img = img;
@@ -61,8 +61,8 @@ static bool tag_matches(const char *tag, const char *filter)
 
 static void print_table(struct row *rows, size_t n)
 {
-  static const char *const head[] = {"REPOSITORY", "TAG", "IMAGE ID",
-                                     "CREATED", "SIZE"};
+  static const char *const head[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED",
+                                     "SIZE"};
   size_t w[5];
   for (int c = 0; c < 5; c++) {
     w[c] = strlen(head[c]);
@@ -83,12 +83,11 @@ static void print_table(struct row *rows, size_t n)
 static void print_json(struct row *rows, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "ID",
-                          rows[i].cols[2], "Repository", rows[i].cols[0],
-                          "Tag", rows[i].cols[1], "CreatedAt",
-                          rows[i].img->created, "CreatedSince",
-                          rows[i].cols[3], "Size", rows[i].cols[4],
-                          "SizeBytes", (json_int_t)rows[i].img->size);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "ID", rows[i].cols[2],
+        "Repository", rows[i].cols[0], "Tag", rows[i].cols[1], "CreatedAt",
+        rows[i].img->created, "CreatedSince", rows[i].cols[3], "Size",
+        rows[i].cols[4], "SizeBytes", (json_int_t)rows[i].img->size);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (s)
       puts(s);
@@ -100,12 +99,13 @@ static void print_json(struct row *rows, size_t n)
 WB_COMMAND(images, "images", "List images")
 {
   enum { O_FORMAT = 256, O_NO_TRUNC };
-  static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
-                                       {"format", required_argument, NULL, O_FORMAT},
-                                       {"no-trunc", no_argument, NULL, O_NO_TRUNC},
-                                       {"all", no_argument, NULL, 'a'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"quiet", no_argument, NULL, 'q'},
+      {"format", required_argument, NULL, O_FORMAT},
+      {"no-trunc", no_argument, NULL, O_NO_TRUNC},
+      {"all", no_argument, NULL, 'a'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
   bool quiet = false, json = false, no_trunc = false;
   int c;
   while ((c = getopt_long(argc, argv, "qah", opts, NULL)) != -1) {
@@ -127,13 +127,14 @@ WB_COMMAND(images, "images", "List images")
       else if (strcmp(optarg, "table") == 0)
         json = false;
       else
-        return wb_error_set(err, -EINVAL,
-                            "images: --format %s: must be json or table",
-                            optarg);
+        return wb_error_set(
+            err, -EINVAL, "images: --format %s: must be json or table", optarg);
       break;
     default:
-      return wb_error_set(err, -EINVAL, "images: unknown flag %s; see "
-                          "'whalebox images --help'", argv[optind - 1]);
+      return wb_error_set(err, -EINVAL,
+                          "images: unknown flag %s; see "
+                          "'whalebox images --help'",
+                          argv[optind - 1]);
     }
   }
   if (argc - optind > 1)

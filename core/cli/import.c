@@ -19,7 +19,8 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  -c, --change INSTR    apply a Dockerfile instruction to the image:\n"
-    "                        CMD, ENTRYPOINT, ENV, WORKDIR or USER (repeatable)\n"
+    "                        CMD, ENTRYPOINT, ENV, WORKDIR or USER "
+    "(repeatable)\n"
     "  -m, --message MSG     commit message recorded in the image history\n"
     "  -h, --help            print this help\n";
 
@@ -27,18 +28,23 @@ static int bad_flag(const char *verb, int argc, char **argv, wb_error *err)
 {
   const char *arg = optind - 1 < argc ? argv[optind - 1] : "?";
   if (optopt)
-    return wb_error_set(err, -EINVAL, "%s: unknown flag or missing value: -%c; "
-                        "see 'whalebox %s --help'", verb, optopt, verb);
-  return wb_error_set(err, -EINVAL, "%s: unknown flag or missing value: %s; "
-                      "see 'whalebox %s --help'", verb, arg, verb);
+    return wb_error_set(err, -EINVAL,
+                        "%s: unknown flag or missing value: -%c; "
+                        "see 'whalebox %s --help'",
+                        verb, optopt, verb);
+  return wb_error_set(err, -EINVAL,
+                      "%s: unknown flag or missing value: %s; "
+                      "see 'whalebox %s --help'",
+                      verb, arg, verb);
 }
 
 WB_COMMAND(import, "import", "Import a root filesystem tarball as an image")
 {
-  static const struct option opts[] = {{"change", required_argument, NULL, 'c'},
-                                       {"message", required_argument, NULL, 'm'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"change", required_argument, NULL, 'c'},
+      {"message", required_argument, NULL, 'm'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
   cleanup_strv char **changes = xzalloc(sizeof(char *));
   const char *message = NULL;
   int c;

@@ -12,7 +12,8 @@
 static const char usage_text[] =
     "Usage: whalebox rmi [OPTIONS] IMAGE [IMAGE...]\n"
     "\n"
-    "Remove images.  A REPOSITORY:TAG removes that tag, and the image with its\n"
+    "Remove images.  A REPOSITORY:TAG removes that tag, and the image with "
+    "its\n"
     "last tag; an image id removes the image and all its tags.  Layers are\n"
     "deleted when no other image uses them.  An image a container uses is\n"
     "kept; with -f its tags are removed and it stays, untagged, for the\n"
@@ -38,11 +39,14 @@ WB_COMMAND(rmi, "rmi", "Remove one or more images")
       force = true;
       continue;
     }
-    return wb_error_set(err, -EINVAL, "rmi: unknown flag %s; see 'whalebox "
-                        "rmi --help'", argv[optind - 1]);
+    return wb_error_set(err, -EINVAL,
+                        "rmi: unknown flag %s; see 'whalebox "
+                        "rmi --help'",
+                        argv[optind - 1]);
   }
   if (optind >= argc)
-    return wb_error_set(err, -EINVAL, "rmi: requires at least 1 argument; see "
+    return wb_error_set(err, -EINVAL,
+                        "rmi: requires at least 1 argument; see "
                         "'whalebox rmi --help'");
   int ret = 0;
   for (int i = optind; i < argc; i++) {

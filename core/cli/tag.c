@@ -22,11 +22,14 @@ WB_COMMAND(tag, "tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
       fputs(usage_text, stdout);
       return 0;
     }
-    return wb_error_set(err, -EINVAL, "tag: unknown flag %s; see 'whalebox "
-                        "tag --help'", argv[optind - 1]);
+    return wb_error_set(err, -EINVAL,
+                        "tag: unknown flag %s; see 'whalebox "
+                        "tag --help'",
+                        argv[optind - 1]);
   }
   if (argc - optind != 2)
-    return wb_error_set(err, -EINVAL, "tag: requires exactly 2 arguments "
+    return wb_error_set(err, -EINVAL,
+                        "tag: requires exactly 2 arguments "
                         "(SOURCE TARGET); see 'whalebox tag --help'");
   return wb_image_tag(ctx->root, argv[optind], argv[optind + 1], err);
 }

@@ -190,9 +190,9 @@ int wb_image_apply_change(struct wb_image *img, const char *change,
     img->user = xstrdup(arg);
     return 0;
   }
-  static const char *const unsupported[] = {"EXPOSE", "LABEL", "VOLUME",
-                                            "STOPSIGNAL", "ONBUILD",
-                                            "HEALTHCHECK", "SHELL"};
+  static const char *const unsupported[] = {
+      "EXPOSE",  "LABEL",       "VOLUME", "STOPSIGNAL",
+      "ONBUILD", "HEALTHCHECK", "SHELL"};
   for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
     if (strcasecmp(kw, unsupported[i]) == 0)
       return wb_error_set(err, -EINVAL,

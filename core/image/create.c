@@ -68,8 +68,8 @@ static int create_locked(const char *root, const char *const *layers,
   cleanup_free char *id = image_digest(jlayers, config, created);
 
   json_t *history = parent_history(root, from);
-  json_t *entry = json_pack("{s:s, s:s, s:s}", "created", created,
-                            "created_by", "", "layer", top);
+  json_t *entry = json_pack("{s:s, s:s, s:s}", "created", created, "created_by",
+                            "", "layer", top);
   if (comment && *comment)
     json_object_set_new(entry, "comment", json_string(comment));
   json_array_append_new(history, entry);
@@ -77,10 +77,10 @@ static int create_locked(const char *root, const char *const *layers,
   json_t *tags = json_array();
   if (norm)
     json_array_append_new(tags, json_string(norm));
-  json_t *doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o}", "id", id,
-                          "created", created, "layers", jlayers, "tags", tags,
-                          "config", config, "size", (json_int_t)total,
-                          "history", history);
+  json_t *doc =
+      json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o}", "id", id, "created",
+                created, "layers", jlayers, "tags", tags, "config", config,
+                "size", (json_int_t)total, "history", history);
   /* Take the tag from its previous image first: a crash in between leaves
    * the tag on no image rather than on two. */
   if (norm && (r = wb_image_untag_all(root, norm, id, err)) < 0) {

@@ -59,11 +59,14 @@ static int walk_dirs(int root_fd, char **comps, int n, bool create,
   if (cur < 0)
     return wb_error_set(err, errno, "dup");
   for (int i = 0; i < n; i++) {
-    int fd = openat(cur, comps[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd =
+        openat(cur, comps[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && create) {
       if (mkdirat(cur, comps[i], 0755) < 0 && errno != EEXIST)
-        return wb_error_set(err, errno, "entry '%s': mkdir %s", entry, comps[i]);
-      fd = openat(cur, comps[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return wb_error_set(err, errno, "entry '%s': mkdir %s", entry,
+                            comps[i]);
+      fd = openat(cur, comps[i],
+                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (fd < 0) {
       int e = errno;
@@ -102,9 +105,8 @@ static int entry_components(const char *path, const char *what, char ***out,
                         what, path);
   int n = wb_entry_components(path, out);
   if (n < 0)
-    return wb_error_set(err, -EINVAL,
-                        "%s '%s': '..' would escape the image root", what,
-                        path);
+    return wb_error_set(
+        err, -EINVAL, "%s '%s': '..' would escape the image root", what, path);
   return n;
 }
 
@@ -216,8 +218,7 @@ static int write_data(struct archive *a, int fd, struct archive_entry *e,
     }
   }
   /* Sparse files may end in a hole. */
-  if (archive_entry_size_is_set(e) &&
-      ftruncate(fd, archive_entry_size(e)) < 0)
+  if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
     return wb_error_set(err, errno, "entry '%s': truncate", entry);
   return 0;
 }
@@ -316,8 +317,8 @@ static int extract_hardlink(struct wb_extract *x, int pfd, const char *name,
   if (n < 0)
     return wb_error_prefix(err, "entry '%s'", entry);
   if (n == 0)
-    return wb_error_set(err, -EINVAL,
-                        "entry '%s': hard link to the image root", entry);
+    return wb_error_set(err, -EINVAL, "entry '%s': hard link to the image root",
+                        entry);
   cleanup_close int tfd = -1;
   int r = walk_dirs(x->root_fd, tcomps, n - 1, false, entry, &tfd, err);
   if (r < 0)
@@ -415,8 +416,7 @@ int wb_extract_entry(struct wb_extract *x, struct archive *a,
     if (is_whiteout_prefix(target))
       return 0; /* AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs) */
     if (!*target || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)
-      return wb_error_set(err, -EINVAL, "entry '%s': bad whiteout name",
-                          entry);
+      return wb_error_set(err, -EINVAL, "entry '%s': bad whiteout name", entry);
     return make_whiteout(pfd, target, entry, err);
   }
 

@@ -10,8 +10,8 @@
 #include "../util/error.h"
 
 struct wb_extract {
-  int root_fd;        /* the layer's diff directory */
-  uint64_t size;      /* bytes of file content and link targets written */
+  int root_fd;   /* the layer's diff directory */
+  uint64_t size; /* bytes of file content and link targets written */
   /* Directory mtimes, applied at the end (creating entries inside a
    * directory changes its mtime). */
   struct wb_extract_dirtime *dirs;

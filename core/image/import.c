@@ -77,8 +77,7 @@ static void progress_line(struct tar_pipe *p, bool final)
 }
 
 /* Feed the tar reader with decompressed bytes, hashing them on the way. */
-static la_ssize_t tar_pipe_read(struct archive *a, void *data,
-                                const void **buf)
+static la_ssize_t tar_pipe_read(struct archive *a, void *data, const void **buf)
 {
   struct tar_pipe *p = data;
   la_ssize_t n = archive_read_data(p->raw, p->buf, sizeof p->buf);
@@ -104,9 +103,9 @@ static la_ssize_t tar_pipe_read(struct archive *a, void *data,
 static void enable_builtin_filters(struct archive *a)
 {
   static int (*const filters[])(struct archive *) = {
-      archive_read_support_filter_gzip,  archive_read_support_filter_bzip2,
-      archive_read_support_filter_xz,    archive_read_support_filter_lzma,
-      archive_read_support_filter_zstd,  archive_read_support_filter_lz4,
+      archive_read_support_filter_gzip,     archive_read_support_filter_bzip2,
+      archive_read_support_filter_xz,       archive_read_support_filter_lzma,
+      archive_read_support_filter_zstd,     archive_read_support_filter_lz4,
       archive_read_support_filter_compress,
   };
   for (size_t i = 0; i < sizeof filters / sizeof *filters; i++) {
@@ -132,9 +131,8 @@ static void md_freep(EVP_MD_CTX **m)
 }
 
 /* Extract the stream on fd into diff_fd; *layer_id gets the diff id. */
-static int extract_stream(int fd, int diff_fd,
-                          bool progress, char **layer_id, uint64_t *size,
-                          wb_error *err)
+static int extract_stream(int fd, int diff_fd, bool progress, char **layer_id,
+                          uint64_t *size, wb_error *err)
 {
   __attribute__((cleanup(md_freep))) EVP_MD_CTX *md = EVP_MD_CTX_new();
   if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
@@ -224,8 +222,8 @@ static int changes_to_config(const char *const *changes, struct wb_image *cfg,
 /* Extract into tmp/diff and commit the layer and image; tmp is removed by
  * the caller on failure. */
 static int import_into(const char *root, const struct wb_import_opts *o,
-                       const struct wb_image *cfg, int in_fd,
-                       const char *tmp, char **id_out, wb_error *err)
+                       const struct wb_image *cfg, int in_fd, const char *tmp,
+                       char **id_out, wb_error *err)
 {
   cleanup_free char *diff = path_join(tmp, "diff");
   if (mkdir(diff, 0755) < 0)
@@ -236,8 +234,7 @@ static int import_into(const char *root, const struct wb_import_opts *o,
     return wb_error_set(err, errno, "open %s", diff);
   cleanup_free char *layer_id = NULL;
   uint64_t size = 0;
-  int r = extract_stream(in_fd, diff_fd, o->progress, &layer_id,
-                         &size, err);
+  int r = extract_stream(in_fd, diff_fd, o->progress, &layer_id, &size, err);
   if (r < 0)
     return r;
   r = wb_layer_write_meta(tmp, layer_id, size, err);
@@ -249,9 +246,9 @@ static int import_into(const char *root, const struct wb_import_opts *o,
   r = wb_layer_commit(root, layer_id, tmp, err);
   if (r == 0) {
     const char *layers[] = {layer_id, NULL};
-    cleanup_free char *comment =
-        o->message ? xstrdup(o->message)
-                   : xasprintf("Imported from %s", o->source);
+    cleanup_free char *comment = o->message
+                                     ? xstrdup(o->message)
+                                     : xasprintf("Imported from %s", o->source);
     r = wb_image_create(root, layers, cfg, comment, o->tag, id_out, err);
     if (r < 0) {
       /* Do not leave a layer no image uses. */

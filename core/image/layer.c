@@ -79,9 +79,10 @@ int wb_layer_write_meta(const char *layer_dir, const char *id, uint64_t size,
                         wb_error *err)
 {
   cleanup_free char *now = wb_now_rfc3339();
-  json_t *doc = json_pack("{s:s, s:I, s:s}", "id", id, "size",
-                          (json_int_t)size, "created", now);
-  cleanup_free char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_t *doc = json_pack("{s:s, s:I, s:s}", "id", id, "size", (json_int_t)size,
+                          "created", now);
+  cleanup_free char *text =
+      json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   json_decref(doc);
   cleanup_free char *path = path_join(layer_dir, "layer.json");
   return write_file_atomic(path, text, strlen(text), 1, err);

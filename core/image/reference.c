@@ -71,8 +71,7 @@ static const char *tag_problem(const char *tag)
   return NULL;
 }
 
-int wb_image_ref_parse(const char *ref, char **repo, char **tag,
-                       wb_error *err)
+int wb_image_ref_parse(const char *ref, char **repo, char **tag, wb_error *err)
 {
   const char *colon = strchr(ref, ':');
   cleanup_free char *r = colon ? xstrndup(ref, colon - ref) : xstrdup(ref);
@@ -81,8 +80,8 @@ int wb_image_ref_parse(const char *ref, char **repo, char **tag,
   if (!why)
     why = tag_problem(t);
   if (why)
-    return wb_error_set(err, -EINVAL, "invalid reference format '%s': %s",
-                        ref, why);
+    return wb_error_set(err, -EINVAL, "invalid reference format '%s': %s", ref,
+                        why);
   if (repo)
     *repo = steal_pointer(&r);
   if (tag)

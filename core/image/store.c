@@ -151,8 +151,8 @@ static int strv_from_json(json_t *arr, const char *what, char ***out,
   {
     if (!json_is_string(s)) {
       strv_free(v);
-      return wb_error_set(err, -EINVAL, "image: %s[%zu] is not a string",
-                          what, i);
+      return wb_error_set(err, -EINVAL, "image: %s[%zu] is not a string", what,
+                          i);
     }
     strv_push(&v, json_string_value(s));
   }
@@ -178,8 +178,8 @@ int wb_image_from_json(json_t *doc, struct wb_image **out, wb_error *err)
     img->created = xstrdup("1970-01-01T00:00:00Z");
   json_t *sz = json_object_get(doc, "size");
   img->size = json_is_integer(sz) ? (uint64_t)json_integer_value(sz) : 0;
-  int r = strv_from_json(json_object_get(doc, "layers"), "layers",
-                         &img->layers, err);
+  int r = strv_from_json(json_object_get(doc, "layers"), "layers", &img->layers,
+                         err);
   if (r < 0)
     return wb_error_prefix(err, "image %s", id);
   if (!img->layers)
@@ -193,14 +193,14 @@ int wb_image_from_json(json_t *doc, struct wb_image **out, wb_error *err)
   if (!img->tags)
     img->tags = xzalloc(sizeof(char *));
   json_t *cfg = json_object_get(doc, "config");
-  if (cfg && (r = strv_from_json(json_object_get(cfg, "Cmd"), "Cmd",
-                                 &img->cmd, err)) < 0)
+  if (cfg && (r = strv_from_json(json_object_get(cfg, "Cmd"), "Cmd", &img->cmd,
+                                 err)) < 0)
     return wb_error_prefix(err, "image %s", id);
   if (cfg && (r = strv_from_json(json_object_get(cfg, "Entrypoint"),
                                  "Entrypoint", &img->entrypoint, err)) < 0)
     return wb_error_prefix(err, "image %s", id);
-  if (cfg && (r = strv_from_json(json_object_get(cfg, "Env"), "Env",
-                                 &img->env, err)) < 0)
+  if (cfg && (r = strv_from_json(json_object_get(cfg, "Env"), "Env", &img->env,
+                                 err)) < 0)
     return wb_error_prefix(err, "image %s", id);
   if (img->env && !img->env[0]) {
     strv_free(img->env);
@@ -237,7 +237,8 @@ json_t *wb_image_config_json(const struct wb_image *img)
 int wb_image_store_json(const char *root, json_t *doc, wb_error *err)
 {
   const char *id = json_string_value(json_object_get(doc, "id"));
-  cleanup_free char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  cleanup_free char *text =
+      json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   if (!text)
     return wb_error_set(err, ENOMEM, "image %s: encode", id);
   cleanup_free char *path = xasprintf("%s/images/%s.json", root, id);
@@ -261,8 +262,8 @@ int wb_image_load_json(const char *root, const char *id, json_t **out,
   const char *doc_id = json_string_value(json_object_get(doc, "id"));
   if (!json_is_object(doc) || !doc_id || strcmp(doc_id, id) != 0) {
     json_decref(doc);
-    return wb_error_set(err, -EINVAL, "%s: not an image document for %s",
-                        path, id);
+    return wb_error_set(err, -EINVAL, "%s: not an image document for %s", path,
+                        id);
   }
   *out = doc;
   return 0;
@@ -394,9 +395,8 @@ int wb_image_lookup(const char *root, const char *ref, struct wb_image **out,
     hex = ref + 7;
     if (!wb_is_hex(hex, 1, 64)) {
       wb_image_list_free(list);
-      return wb_error_set(err, -EINVAL,
-                          "invalid reference format '%s': not a sha256 id",
-                          ref);
+      return wb_error_set(
+          err, -EINVAL, "invalid reference format '%s': not a sha256 id", ref);
     }
   } else {
     cleanup_error wb_error perr = WB_ERROR_INIT;

@@ -29,12 +29,12 @@
 #include "../util/error.h"
 
 struct wb_image {
-  char *id;     /* 64-hex */
+  char *id;      /* 64-hex */
   char **layers; /* layer ids, bottom first, NULL-terminated */
   char **tags;   /* "repo:tag", NULL-terminated, maybe empty */
   char **cmd, **entrypoint, **env; /* NULL when unset */
   char *workdir, *user;            /* NULL when unset */
-  char *created; /* RFC 3339 */
+  char *created;                   /* RFC 3339 */
   uint64_t size;
 };
 
@@ -100,8 +100,7 @@ int wb_image_containers(const char *root, const char *id, char ***cids,
 
 /* References.  Split "repo[:tag]" into its parts (tag defaults to
  * "latest"); -EINVAL with a message when invalid. */
-int wb_image_ref_parse(const char *ref, char **repo, char **tag,
-                       wb_error *err);
+int wb_image_ref_parse(const char *ref, char **repo, char **tag, wb_error *err);
 /* "repo:tag" form of a name reference. */
 int wb_image_ref_normalize(const char *ref, char **out, wb_error *err);
 /* s is exactly 64 lowercase hex digits. */
@@ -123,11 +122,11 @@ void wb_store_unlock(void);
 /* import: a root-filesystem tarball (plain, gzip, xz, zstd, bzip2, lz4)
  * from a file or "-" (stdin) becomes a one-layer image. */
 struct wb_import_opts {
-  const char *source;             /* path or "-" */
-  const char *tag;                /* "repo[:tag]" or NULL */
-  const char *const *changes;     /* NULL-terminated or NULL */
-  const char *message;            /* history comment or NULL */
-  bool progress;                  /* "Importing: N MB" line on stderr */
+  const char *source;         /* path or "-" */
+  const char *tag;            /* "repo[:tag]" or NULL */
+  const char *const *changes; /* NULL-terminated or NULL */
+  const char *message;        /* history comment or NULL */
+  bool progress;              /* "Importing: N MB" line on stderr */
 };
 int wb_image_import(const char *root, const struct wb_import_opts *opts,
                     char **id_out, wb_error *err);

@@ -55,8 +55,8 @@ int wb_layer_gc(const char *root, char *const *candidates, wb_error *err);
 
 /* Remove tag (normalised "repo:tag") from every image but except_id (may
  * be NULL).  Caller holds the lock. */
-int wb_image_untag_all(const char *root, const char *tag,
-                       const char *except_id, wb_error *err);
+int wb_image_untag_all(const char *root, const char *tag, const char *except_id,
+                       wb_error *err);
 
 /* Turn a tar entry path into a list of safe components (no "..", not
  * absolute, "./" and empty parts dropped).  Returns the number of

@@ -28,8 +28,8 @@ static bool doc_drop_tag(json_t *doc, const char *tag)
   return dropped;
 }
 
-int wb_image_untag_all(const char *root, const char *tag,
-                       const char *except_id, wb_error *err)
+int wb_image_untag_all(const char *root, const char *tag, const char *except_id,
+                       wb_error *err)
 {
   json_t **docs = NULL;
   int r = wb_image_load_all(root, &docs, err);

@@ -66,7 +66,8 @@ static void make_layer(const char *root, const char *id)
   char *file = path_join(diff, "hello");
   assert_int_equal(write_file(file, "hi", 2, &err), 0);
   char *meta = xasprintf("%s/layers/%s/layer.json", root, id);
-  char *doc = xasprintf("{\"id\":\"%s\",\"size\":2,\"created\":\"2024-01-01T00:00:00Z\"}", id);
+  char *doc = xasprintf(
+      "{\"id\":\"%s\",\"size\":2,\"created\":\"2024-01-01T00:00:00Z\"}", id);
   assert_int_equal(write_file(meta, doc, strlen(doc), &err), 0);
   free(doc);
   free(meta);
@@ -75,8 +76,8 @@ static void make_layer(const char *root, const char *id)
 }
 
 /* An image document written by hand, to control its id. */
-static void make_image_doc(const char *root, const char *id,
-                           const char *layer, const char *tag)
+static void make_image_doc(const char *root, const char *id, const char *layer,
+                           const char *tag)
 {
   wb_error err = WB_ERROR_INIT;
   char *dir = path_join(root, "images");
@@ -85,7 +86,8 @@ static void make_image_doc(const char *root, const char *id,
   char *doc = xasprintf(
       "{\"id\":\"%s\",\"created\":\"2024-01-01T00:00:00Z\",\"layers\":[\"%s\"],"
       "\"tags\":[%s%s%s],\"config\":{\"Cmd\":null,\"Entrypoint\":null,"
-      "\"Env\":[],\"WorkingDir\":\"\",\"User\":\"\"},\"size\":2,\"history\":[]}",
+      "\"Env\":[],\"WorkingDir\":\"\",\"User\":\"\"},\"size\":2,\"history\":[]"
+      "}",
       id, layer, tag ? "\"" : "", tag ? tag : "", tag ? "\"" : "");
   assert_int_equal(write_file(path, doc, strlen(doc), &err), 0);
   free(doc);
@@ -103,7 +105,8 @@ static void test_ref_parse(void **state)
   assert_string_equal(tag, "latest");
   free(repo);
   free(tag);
-  assert_int_equal(wb_image_ref_parse("my.reg/org_x/app-1:v1.2_rc", &repo, &tag, &err), 0);
+  assert_int_equal(
+      wb_image_ref_parse("my.reg/org_x/app-1:v1.2_rc", &repo, &tag, &err), 0);
   assert_string_equal(repo, "my.reg/org_x/app-1");
   assert_string_equal(tag, "v1.2_rc");
   free(repo);
@@ -113,8 +116,19 @@ static void test_ref_parse(void **state)
   free(norm);
 
   static const char *const bad[] = {
-      "", "Busybox", "bad name", "x:", ":tag", "a//b", "-a", "a-", "a/",
-      "x:-tag", "x:.tag", "x:t/ag", "x:a:b",
+      "",
+      "Busybox",
+      "bad name",
+      "x:",
+      ":tag",
+      "a//b",
+      "-a",
+      "a-",
+      "a/",
+      "x:-tag",
+      "x:.tag",
+      "x:t/ag",
+      "x:a:b",
       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -234,8 +248,9 @@ static void test_create_tag_remove(void **state)
   assert_int_equal(wb_image_apply_change(&cfg, "CMD [\"sh\"]", &err), 0);
   assert_int_equal(wb_image_apply_change(&cfg, "env A=1", &err), 0);
   char *base = NULL, *top = NULL;
-  assert_int_equal(wb_image_create(f->root, base_layers, &cfg, "base", "base",
-                                   &base, &err), 0);
+  assert_int_equal(
+      wb_image_create(f->root, base_layers, &cfg, "base", "base", &base, &err),
+      0);
   assert_true(wb_image_id_valid(base));
   /* A child image stacked on the base, config and history carried over. */
   struct wb_image *b = NULL;
@@ -243,8 +258,9 @@ static void test_create_tag_remove(void **state)
   assert_string_equal(b->cmd[0], "sh");
   assert_string_equal(b->env[0], "A=1");
   assert_int_equal(b->size, 2);
-  assert_int_equal(wb_image_create(f->root, top_layers, b, "commit", "top:1",
-                                   &top, &err), 0);
+  assert_int_equal(
+      wb_image_create(f->root, top_layers, b, "commit", "top:1", &top, &err),
+      0);
   wb_image_free(b);
   json_t *doc = NULL;
   assert_int_equal(wb_image_load_json(f->root, top, &doc, &err), 0);
@@ -252,8 +268,10 @@ static void test_create_tag_remove(void **state)
   assert_int_equal(json_integer_value(json_object_get(doc, "size")), 4);
   json_decref(doc);
   /* An unknown layer is refused. */
-  const char *bogus[] = {"0000000000000000000000000000000000000000000000000000000000000000", NULL};
-  assert_int_equal(wb_image_create(f->root, bogus, NULL, NULL, NULL, NULL, &err), -ENOENT);
+  const char *bogus[] = {
+      "0000000000000000000000000000000000000000000000000000000000000000", NULL};
+  assert_int_equal(
+      wb_image_create(f->root, bogus, NULL, NULL, NULL, NULL, &err), -ENOENT);
 
   /* Tag moves: top:1 onto base. */
   assert_int_equal(wb_image_tag(f->root, "base", "top:1", &err), 0);
@@ -267,11 +285,13 @@ static void test_create_tag_remove(void **state)
 
   /* Removing the base keeps l1 (the top image uses it). */
   char **untagged = NULL, *deleted = NULL;
-  assert_int_equal(wb_image_remove(f->root, "top:1", false, &untagged, &deleted, &err), 0);
+  assert_int_equal(
+      wb_image_remove(f->root, "top:1", false, &untagged, &deleted, &err), 0);
   assert_string_equal(untagged[0], "top:1");
   assert_null(deleted);
   strv_free(untagged);
-  assert_int_equal(wb_image_remove(f->root, "base", false, &untagged, &deleted, &err), 0);
+  assert_int_equal(
+      wb_image_remove(f->root, "base", false, &untagged, &deleted, &err), 0);
   assert_string_equal(deleted, base);
   strv_free(untagged);
   free(deleted);
@@ -279,7 +299,8 @@ static void test_create_tag_remove(void **state)
   char *p2 = wb_layer_path(f->root, l2);
   assert_int_equal(access(p1, F_OK), 0);
   /* Removing the top removes both layers. */
-  assert_int_equal(wb_image_remove(f->root, top, false, &untagged, &deleted, &err), 0);
+  assert_int_equal(
+      wb_image_remove(f->root, top, false, &untagged, &deleted, &err), 0);
   strv_free(untagged);
   free(deleted);
   assert_int_equal(access(p1, F_OK), -1);
@@ -302,14 +323,19 @@ static void test_changes(void **state)
   assert_string_equal(img.cmd[1], "-c");
   assert_string_equal(img.cmd[2], "echo hi there");
   assert_null(img.cmd[3]);
-  assert_int_equal(wb_image_apply_change(&img, "  ENTRYPOINT [\"/a\", \"b\"] ", &err), 0);
+  assert_int_equal(
+      wb_image_apply_change(&img, "  ENTRYPOINT [\"/a\", \"b\"] ", &err), 0);
   assert_string_equal(img.entrypoint[1], "b");
-  assert_int_equal(wb_image_apply_change(&img, "ENTRYPOINT [1]", &err), -EINVAL);
-  assert_int_equal(wb_image_apply_change(&img, "ENV PATH=/bin X='a b' Y=\"c\\\"d\"", &err), 0);
+  assert_int_equal(wb_image_apply_change(&img, "ENTRYPOINT [1]", &err),
+                   -EINVAL);
+  assert_int_equal(
+      wb_image_apply_change(&img, "ENV PATH=/bin X='a b' Y=\"c\\\"d\"", &err),
+      0);
   assert_string_equal(img.env[0], "PATH=/bin");
   assert_string_equal(img.env[1], "X=a b");
   assert_string_equal(img.env[2], "Y=c\"d");
-  assert_int_equal(wb_image_apply_change(&img, "ENV PATH /usr/bin:/bin", &err), 0);
+  assert_int_equal(wb_image_apply_change(&img, "ENV PATH /usr/bin:/bin", &err),
+                   0);
   assert_string_equal(img.env[0], "PATH=/usr/bin:/bin");
   assert_null(img.env[3]);
   assert_int_equal(wb_image_apply_change(&img, "ENV X=\"open", &err), -EINVAL);
@@ -335,7 +361,7 @@ static void test_human(void **state)
   static const struct {
     uint64_t n;
     const char *s;
-  } sizes[] = {{0, "0B"},         {999, "999B"},       {1000, "1kB"},
+  } sizes[] = {{0, "0B"},           {999, "999B"},          {1000, "1kB"},
                {4270000, "4.27MB"}, {1234567890, "1.23GB"}, {100200, "100kB"}};
   for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
     char *s = wb_human_size(sizes[i].n);

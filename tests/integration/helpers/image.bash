@@ -1,3 +1,4 @@
+# shellcheck disable=SC2154,SC2034 # bats sets output/stderr; IMAGE_ID is for the tests
 # image.bash - helpers for the image store tests (import, images, rmi, tag).
 #
 # Load after helpers/common.  Tarballs are built by python3's tarfile module
