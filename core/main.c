@@ -142,6 +142,7 @@ int main(int argc, char **argv)
     rc = fail(&err);
     goto out;
   }
+  wb_log_phase("config loaded");
   int verb = optind;
   optind = 0; /* the verb's own getopt starts afresh */
   rc = cmd->fn(&ctx, argc - verb, argv + verb, &err);

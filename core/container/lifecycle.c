@@ -116,6 +116,7 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
   r = wb_context_driver(ctx, WB_PLUGIN_CGROUP, &cgroup, err);
   if (r < 0)
     return r;
+  wb_log_phase("create: drivers loaded");
   c->id = wb_container_new_id();
   if (!c->hostname)
     c->hostname = xstrndup(c->id, 12);
@@ -151,10 +152,12 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
   struct wb_rootfs fs = rootfs_of(c, &sdir, &target);
   if (r == 0 && (mkdir(sdir, 0700) < 0 || mkdir(target, 0755) < 0))
     r = wb_error_set(err, errno, "mkdir %s", c->dir);
+  wb_log_phase("create: state written");
   if (r == 0) {
     const struct wb_storage_ops *ops = storage->ops;
     r = ops->create(storage->data, &fs, err);
   }
+  wb_log_phase("create: storage ready");
   if (r < 0) {
     cleanup_error wb_error ignored = WB_ERROR_INIT;
     wb_container_delete(ctx, c, &ignored);
@@ -217,6 +220,7 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   if (r < 0)
     return r;
   r = cg->apply(cgroup->data, &cgid, &c->limits, err);
+  wb_log_phase("start: cgroup ready");
   if (r < 0) {
     cleanup_error wb_error ignored = WB_ERROR_INIT;
     cg->destroy(cgroup->data, &cgid, &ignored);
@@ -237,8 +241,10 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   p->pty_master = -1;
   cleanup_close int sync = -1;
   r = wb_spawn(&s, &p->pid, &p->pidfd, &sync, err);
+  wb_log_phase("start: cloned");
   if (r == 0)
     r = cg->enter(cgroup->data, &cgid, p->pid, err);
+  wb_log_phase("start: entered cgroup");
   if (r == 0) {
     c->pid = p->pid;
     c->start_time = wb_proc_start_time(p->pid);
@@ -257,8 +263,10 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
     if (r < 0)
       r = wb_error_set(err, -r, "start container process");
   }
+  wb_log_phase("start: state saved, GO sent");
   if (r == 0)
     r = await_exec(sync, p, err);
+  wb_log_phase("start: command exec'd");
   if (r < 0) {
     reap(p);
     if (p->pidfd >= 0)
@@ -295,7 +303,9 @@ int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
     if (cg->stats(cgroup->data, &cgid, &st, &ignored) == 0)
       c->oom_killed = st.oom_kills > 0;
   }
+  wb_log_phase("exited: reaped");
   r = cg->destroy(cgroup->data, &cgid, err);
+  wb_log_phase("exited: cgroup removed");
   free(c->status);
   c->status = xstrdup("exited");
   free(c->finished_at);
@@ -328,8 +338,10 @@ int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
         ops->remove(storage->data, &fs, ret < 0 ? NULL : err) < 0)
       ret = -1;
   }
+  wb_log_phase("delete: storage removed");
   if (c->dir && ret == 0 && rm_rf(c->dir, err) < 0)
     ret = -1;
+  wb_log_phase("delete: state removed");
   if (ret == 0 && c->name)
     wb_container_release_name(ctx->root, c->name, c->id);
   return ret < 0 ? (err && err->code ? -err->code : -EIO) : 0;

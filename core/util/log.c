@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int current_level = WB_LOG_WARN;
 
@@ -51,4 +52,18 @@ void wb_log(int level, const char *fmt, ...)
   va_start(ap, fmt);
   wb_logv(level, NULL, fmt, ap);
   va_end(ap);
+}
+
+void wb_log_phase(const char *phase)
+{
+  static struct timespec start;
+  if (current_level < WB_LOG_DEBUG)
+    return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!start.tv_sec && !start.tv_nsec)
+    start = now;
+  double ms = (double)(now.tv_sec - start.tv_sec) * 1e3 +
+              (double)(now.tv_nsec - start.tv_nsec) / 1e6;
+  wb_log(WB_LOG_DEBUG, "%s at %.3f ms", phase, ms);
 }

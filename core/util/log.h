@@ -14,6 +14,10 @@ void wb_logv(int level, const char *prefix, const char *fmt, va_list ap);
 void wb_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* At debug level: "<phase> at N.NNN ms" since the first call, to see
+ * where a command spends its time. */
+void wb_log_phase(const char *phase);
+
 #define wb_debug(...) wb_log(WB_LOG_DEBUG, __VA_ARGS__)
 #define wb_info(...) wb_log(WB_LOG_INFO, __VA_ARGS__)
 #define wb_warn(...) wb_log(WB_LOG_WARN, __VA_ARGS__)
