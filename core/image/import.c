@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -243,6 +244,7 @@ static int import_into(const char *root, const struct wb_import_opts *o,
   r = wb_store_lock(root, err);
   if (r < 0)
     return r;
+  wb_store_sweep_tmp(root);
   r = wb_layer_commit(root, layer_id, tmp, err);
   if (r == 0) {
     const char *layers[] = {layer_id, NULL};
@@ -278,6 +280,15 @@ static int import_source(const char *root, const struct wb_import_opts *o,
   cleanup_free char *tmp = xasprintf("%s/tmp/import-XXXXXX", root);
   if (!mkdtemp(tmp))
     return wb_error_set(err, errno, "mkdtemp %s", tmp);
+  /* Held until we return: tells wb_store_sweep_tmp the directory is
+   * alive. */
+  cleanup_close int tmp_fd =
+      open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (tmp_fd < 0 || flock(tmp_fd, LOCK_EX) < 0) {
+    r = wb_error_set(err, errno, "lock %s", tmp);
+    rm_rf(tmp, NULL);
+    return r;
+  }
   r = import_into(root, o, cfg, fd, tmp, id_out, err);
   if (r < 0)
     rm_rf(tmp, NULL); /* gone already when the layer was committed */

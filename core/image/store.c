@@ -80,6 +80,34 @@ void wb_store_unlock(void)
   }
 }
 
+/* Work directories of ours that a crash may leave in R/tmp.  An import
+ * holds an flock on its directory while it extracts (outside the store
+ * lock); the others exist only under the store lock.  So, with the store
+ * lock held, a directory we can flock belongs to nobody alive. */
+static bool is_our_tmp(const char *name)
+{
+  return strncmp(name, "import-", 7) == 0 || strncmp(name, "layer-", 6) == 0 ||
+         strncmp(name, "rm-", 3) == 0;
+}
+
+void wb_store_sweep_tmp(const char *root)
+{
+  cleanup_free char *dir = path_join(root, "tmp");
+  cleanup_dir DIR *d = opendir(dir);
+  if (!d)
+    return;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (!is_our_tmp(de->d_name))
+      continue;
+    cleanup_close int fd = openat(
+        dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+      continue;
+    rm_rf_at(dirfd(d), de->d_name, NULL);
+  }
+}
+
 /* ---- small helpers ---- */
 
 char *wb_sha256_hex(const void *data, size_t len)

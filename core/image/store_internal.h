@@ -14,6 +14,10 @@
 /* Create R, R/images, R/layers, R/tmp (0700) when missing. */
 int wb_store_mkdirs(const char *root, wb_error *err);
 
+/* Remove what crashed imports and removals left in R/tmp (caller holds
+ * the store lock). */
+void wb_store_sweep_tmp(const char *root);
+
 /* s is 1..64 lowercase hex digits. */
 bool wb_is_hex(const char *s, size_t min, size_t max);
 

@@ -90,6 +90,15 @@ teardown() {
   image_assert_store_empty
 }
 
+@test "an import sweeps what a crashed import left in R/tmp, and only that" {
+  image_import "$TAR" first
+  mkdir -p "$WB_ROOT/tmp/import-crashed/diff/etc" "$WB_ROOT/tmp/someone-else"
+  : >"$WB_ROOT/tmp/import-crashed/diff/etc/passwd"
+  image_import "$TAR" second
+  [[ ! -e "$WB_ROOT/tmp/import-crashed" ]] || fail "stale import directory kept"
+  [[ -d "$WB_ROOT/tmp/someone-else" ]] || fail "swept a directory that is not ours"
+}
+
 # ---- hostile tarballs ------------------------------------------------------
 
 hostile() { # $1 = expected message part; spec on stdin
