@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# limits.bats - resource limits enforced for real (issue 7): OOM, memory,
+# pids, cpuset, CPU quota and shares, update, stats, and refused values,
+# against the cgroup driver $WB_TEST_CGROUP_DRIVER (v1 by default; the
+# cgroup-v2-only VM runs this file with v2: tests/vm/run-limits-v2.sh).
+# The VM emulates its CPU: keep tests few and short.
+
+load helpers/common
+load helpers/limits
+
+setup_file() {
+  limits_setup_file
+}
+
+teardown_file() {
+  limits_teardown_file
+}
+
+setup() {
+  limits_setup
+}
+
+teardown() {
+  limits_teardown
+}
+
+@test "cgroup auto picks the driver this host can use" {
+  # Independently of whalebox: v2 when the cgroup2 mount offers memory,
+  # cpu and pids, else v1.
+  local want=v1 ctrl
+  ctrl=" $(cat "$(cgroup2_mount)/cgroup.controllers" 2>/dev/null) "
+  if [[ "$ctrl" == *" memory "* && "$ctrl" == *" cpu "* && "$ctrl" == *" pids "* ]]; then
+    want=v2
+  fi
+  run --separate-stderr "$WB_BIN" --config "$LIM_CONF" --root "$LIM_ROOT" \
+    --plugin-dir "$WB_PLUGIN_DIR" --cgroup-driver auto info --format json
+  assert_status 0
+  [[ "$(json .drivers.cgroup.driver <<<"$output")" == "cgroup-$want" ]] ||
+    fail "auto chose $(json .drivers.cgroup.driver <<<"$output"), expected cgroup-$want" \
+      "$(json .drivers.cgroup.reason <<<"$output")"
+}
+
+@test "-m 32m: a 100 MiB allocation is OOM-killed, exit 137, OOMKilled true" {
+  # The shell keeps the whole 100 MB in $x: it is the biggest process and
+  # the one the OOM killer picks.
+  run --separate-stderr wb_run --name oom -m 32m busybox \
+    sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived ${#x}'
+  assert_status 137
+  assert_not_contains "$output" survived
+  run --separate-stderr wb inspect --format '{{.State.OOMKilled}} {{.State.ExitCode}}' oom
+  assert_status 0
+  [[ "$output" == "true 137" ]] || fail "inspect: $output" "$stderr"
+  assert_no_cgroup_left
+}
+
+@test "kill -9 is exit 137 but not OOM" {
+  run_d --name killed -m 32m busybox sleep 60
+  run --separate-stderr wb kill killed
+  assert_status 0
+  run --separate-stderr wb wait killed
+  assert_status 0
+  [[ "$output" == 137 ]] || fail "wait: $output" "$stderr"
+  run --separate-stderr wb inspect --format '{{.State.OOMKilled}} {{.State.ExitCode}}' killed
+  [[ "$output" == "false 137" ]] || fail "inspect: $output" "$stderr"
+  assert_no_cgroup_left
+}
+
+@test "-m 64m: 8 MiB runs fine" {
+  run --separate-stderr wb_run --rm -m 64m busybox \
+    sh -c 'x=$(head -c 8000000 /dev/zero | tr "\0" a); echo ok ${#x}'
+  assert_status 0
+  [[ "$output" == "ok 8000000" ]] || fail "output: $output" "$stderr"
+  assert_no_cgroup_left
+  assert_no_container_left
+}
+
+@test "--pids-limit 16 stops a fork loop" {
+  # `command eval` keeps the shell alive when a fork fails.
+  run --separate-stderr wb_run --rm --pids-limit 16 busybox sh -c '
+    ok=0 failed=0
+    for i in $(seq 40); do
+      if command eval "sleep 30 &" 2>/dev/null; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
+    done
+    echo "$ok $failed"'
+  assert_status 0
+  local ok failed
+  read -r ok failed <<<"$output"
+  # The shell is one of the 16: at most 15 sleeps, the rest refused.
+  [[ "$ok" -le 15 && "$ok" -ge 10 && "$failed" -ge 25 ]] ||
+    fail "started $ok, refused $failed (expected at most 15 started)" "$stderr"
+  assert_no_cgroup_left
+}
+
+@test "--cpuset-cpus 0 shows as Cpus_allowed_list: 0" {
+  run --separate-stderr wb_run --rm --cpuset-cpus 0 busybox grep Cpus_allowed_list /proc/self/status
+  assert_status 0
+  [[ "$output" =~ ^Cpus_allowed_list:[[:space:]]+0$ ]] || fail "got: $output" "$stderr"
+  assert_no_cgroup_left
+}
+
+@test "--cpus 0.5 holds a busy loop to about half a core" {
+  run_d --cpus 0.5 busybox sh -c 'while :; do :; done'
+  sleep 0.5
+  local a b t0 t1 ratio
+  a=$(cg_cpu_usage_ns "$CID")
+  t0=$(date +%s%N)
+  sleep 2.5
+  b=$(cg_cpu_usage_ns "$CID")
+  t1=$(date +%s%N)
+  ratio=$(((b - a) * 1000 / (t1 - t0)))
+  echo "# --cpus 0.5 ($LIM_DRIVER): $ratio/1000 of a core over $(((t1 - t0) / 1000000)) ms" >&3
+  # Above 0.65: the quota is not enforced.  The lower bound is loose: a
+  # busy host (or the emulated VM) gives the loop less than its quota.
+  ((ratio <= 650)) || fail "used $ratio/1000 of a core, above the 0.5 quota"
+  ((ratio >= 250)) || fail "used only $ratio/1000 of a core"
+  local throttled
+  throttled=$(cg_nr_throttled "$CID")
+  ((throttled > 0)) || fail "the cgroup was never throttled (cpu.stat nr_throttled=$throttled)"
+  run wb rm -f "$CID"
+  assert_status 0
+  assert_no_cgroup_left
+}
+
+@test "--cpu-shares 512 lands as cpu.shares (v1) or cpu.weight (v2)" {
+  run_d --cpu-shares 512 busybox sleep 60
+  if [[ "$LIM_DRIVER" == v2 ]]; then
+    # runc's linear mapping of [2, 262144] onto [1, 10000]: 512 -> 20.
+    [[ "$(cat "$(cg_file cpu "$CID" cpu.weight)")" == $((1 + (512 - 2) * 9999 / 262142)) ]] ||
+      fail "cpu.weight: $(cat "$(cg_file cpu "$CID" cpu.weight)")"
+  else
+    [[ "$(cat "$(cg_file cpu "$CID" cpu.shares)")" == 512 ]] ||
+      fail "cpu.shares: $(cat "$(cg_file cpu "$CID" cpu.shares)")"
+  fi
+  run wb rm -f "$CID"
+  assert_no_cgroup_left
+}
+
+@test "update -m changes a running container's limit; a bad value changes nothing" {
+  local file=memory.limit_in_bytes
+  [[ "$LIM_DRIVER" == v2 ]] && file=memory.max
+  run_d --name upd -m 64m busybox sleep 60
+  local f
+  f=$(cg_file memory "$CID" "$file")
+  [[ "$(cat "$f")" == 67108864 ]] || fail "$file at start: $(cat "$f")"
+  run --separate-stderr wb update -m 128m upd
+  assert_status 0
+  [[ "$output" == upd ]] || fail "update printed: $output" "$stderr"
+  [[ "$(cat "$f")" == 134217728 ]] || fail "$file after update: $(cat "$f")"
+  run --separate-stderr wb inspect --format '{{.HostConfig.Memory}}' upd
+  [[ "$output" == 134217728 ]] || fail "inspect Memory: $output"
+  run --separate-stderr wb update -m abc upd
+  assert_one_line_error
+  assert_contains "$stderr" '"abc"'
+  assert_contains "$stderr" "--memory"
+  [[ "$(cat "$f")" == 134217728 ]] || fail "$file changed by a refused update: $(cat "$f")"
+  run --separate-stderr wb update --pids-limit 20 --cpus 0.5 upd
+  assert_status 0
+  [[ "$(cat "$(cg_file pids "$CID" pids.max)")" == 20 ]] || fail "pids.max: $(cat "$(cg_file pids "$CID" pids.max)")"
+  run wb rm -f upd
+  assert_no_cgroup_left
+}
+
+@test "bad values are refused before anything is created: 125, one line naming flag and value" {
+  local -a cases=("-m abc --memory" "-m 1k --memory" "--cpus -1 --cpus"
+    "--cpuset-cpus 99 --cpuset-cpus" "--pids-limit x --pids-limit")
+  local c flag value name
+  for c in "${cases[@]}"; do
+    read -r flag value name <<<"$c"
+    run --separate-stderr wb_run "$flag" "$value" busybox true
+    assert_one_line_error
+    assert_contains "$stderr" "\"$value\""
+    assert_contains "$stderr" "$name"
+    assert_no_container_left
+    assert_no_cgroup_left
+  done
+}
+
+@test "stats --no-stream: memory usage / limit and PIDs from the cgroup, json too" {
+  run_d --name st -m 64m busybox sleep 60
+  run --separate-stderr wb stats --no-stream
+  assert_status 0
+  [[ "${lines[0]}" =~ ^CONTAINER\ ID\ +NAME\ +CPU\ %\ +MEM\ USAGE\ /\ LIMIT\ +MEM\ %\ +PIDS$ ]] ||
+    fail "header: ${lines[0]}"
+  [[ "${#lines[@]}" -eq 2 ]] || fail "expected one container:" "$output"
+  [[ "${lines[1]}" =~ ^${CID:0:12}\ +st\ +[0-9]+\.[0-9]{2}%\ +[0-9.]+[KMG]?i?B\ /\ 64MiB\ +[0-9]+\.[0-9]{2}%\ +1$ ]] ||
+    fail "row: ${lines[1]}"
+  run --separate-stderr wb stats --no-stream --format json st
+  assert_status 0
+  [[ "$(json .Name <<<"$output")" == st && "$(json .PIDs <<<"$output")" == 1 ]] ||
+    fail "json: $output"
+  [[ "$(json .MemUsage <<<"$output")" == *" / 64MiB" ]] || fail "json: $output"
+  run wb rm -f st
+  assert_no_cgroup_left
+}
