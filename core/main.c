@@ -67,7 +67,7 @@ int main(int argc, char **argv)
   };
   int c, rc = 0;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
     switch (c) {
     case O_CONFIG:
       config_path = optarg;
@@ -110,6 +110,11 @@ int main(int argc, char **argv)
     case 'h':
       usage(stdout);
       rc = 0;
+      goto out;
+    case ':':
+      wb_error_set(&err, -EINVAL, "flag needs an argument: %s; see "
+                   "'whalebox --help'", argv[optind - 1]);
+      rc = fail(&err);
       goto out;
     default:
       if (optopt)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elf_check.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -139,13 +140,7 @@ static int precheck_file(const char *path, wb_error *err)
     return wb_error_set(err, errno, "driver %s", path);
   if (!S_ISREG(st.st_mode))
     return wb_error_set(err, -EINVAL, "driver %s: not a regular file", path);
-  unsigned char magic[4] = {0};
-  ssize_t n = read(fd, magic, sizeof magic);
-  if (n != 4 || memcmp(magic, "\177ELF", 4) != 0)
-    return wb_error_set(err, -ENOEXEC,
-                        "driver %s: not a shared object (no ELF header)",
-                        path);
-  return 0;
+  return wb_elf_check(fd, path, err);
 }
 
 static int validate(struct wb_driver *d, uint32_t want_kind,

@@ -88,6 +88,20 @@ WB_COMMAND(run, "run", "Create and run a new container from an image")
   }
   if (c->detach)
     return run_detached(ctx, c, err);
+  /* A foreground container's output goes straight to the terminal and is
+   * not logged; a log driver named on the command line is still checked,
+   * so a typo or a broken driver is an error, not silently ignored. */
+  if (c->log_driver || strcmp(ctx->driver_from[WB_PLUGIN_LOG], "flag") == 0) {
+    struct wb_driver *log;
+    r = wb_context_driver_named(
+        ctx, WB_PLUGIN_LOG,
+        c->log_driver ? c->log_driver : ctx->driver_arg[WB_PLUGIN_LOG], &log,
+        err);
+    if (r < 0)
+      return r;
+    free(c->log_driver);
+    c->log_driver = NULL;
+  }
 
   r = wb_container_create(ctx, c, err);
   if (r < 0)
