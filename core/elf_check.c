@@ -22,12 +22,14 @@ int wb_elf_check(int fd, const char *path, wb_error *err)
   if (fstat(fd, &st) < 0)
     return wb_error_set(err, errno, "driver %s", path);
   Elf64_Ehdr eh;
-  if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh)
-    return bad(err, path, "truncated ELF header");
-  if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+  memset(&eh, 0, sizeof eh);
+  ssize_t n = pread(fd, &eh, sizeof eh, 0);
+  if (n < SELFMAG || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
     return wb_error_set(err, -ENOEXEC,
                         "driver %s: not a shared object (no ELF header)",
                         path);
+  if (n != (ssize_t)sizeof eh)
+    return bad(err, path, "truncated ELF header");
   if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
     return bad(err, path, "not a 64-bit little-endian ELF file");
 #if defined(__x86_64__)

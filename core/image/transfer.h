@@ -5,6 +5,8 @@
 #define WB_IMAGE_TRANSFER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "../container/container.h"
 #include "../context.h"
@@ -44,6 +46,21 @@ int wb_image_commit(struct wb_context *ctx, struct wb_container *c,
  * runtime's own files are not part of it. */
 int wb_container_export(struct wb_context *ctx, struct wb_container *c,
                         int out_fd, wb_error *err);
+
+/* One step of an image's history (history), newest first. */
+struct wb_history_entry {
+  char *image_id;   /* 64-hex of a stored image of this step, or NULL */
+  char *created;    /* RFC 3339 or NULL */
+  char *created_by; /* or NULL */
+  char *comment;    /* or NULL */
+  char *author;     /* or NULL */
+  bool adds_layer;
+  uint64_t size;    /* of the layer it added */
+};
+int wb_image_history(const char *root, const char *ref,
+                     struct wb_history_entry **out, size_t *count,
+                     wb_error *err);
+void wb_history_free(struct wb_history_entry *v, size_t n);
 
 /* An OCI image layout archive of the images `refs` names (NULL-terminated)
  * on out_fd.  A name reference is recorded as the image's name in the
