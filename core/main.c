@@ -46,11 +46,18 @@ static int fail(wb_error *err)
   return wb_error_exit_code(err);
 }
 
-int main(int argc, char **argv)
+/* What the global flags asked for besides settings in ctx. */
+enum global_action {
+  RUN_VERB,
+  PRINT_VERSION,
+  PRINT_HELP,
+};
+
+/* Parse the global flags into ctx; optind ends at the verb. */
+static int parse_global_flags(int argc, char **argv, struct wb_context *ctx,
+                              const char **config_path,
+                              enum global_action *action, wb_error *err)
 {
-  struct wb_context ctx = {0};
-  cleanup_error wb_error err = WB_ERROR_INIT;
-  const char *config_path = NULL;
   enum { O_CONFIG = 256, O_ROOT, O_PLUGIN_DIR, O_STORAGE, O_CGROUP, O_LOG,
          O_LEVEL };
   static const struct option opts[] = {
@@ -65,20 +72,21 @@ int main(int argc, char **argv)
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
-  int c, rc = 0;
+  int c;
   opterr = 0;
+  *action = RUN_VERB;
   while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
     switch (c) {
     case O_CONFIG:
-      config_path = optarg;
+      *config_path = optarg;
       break;
     case O_ROOT:
-      free(ctx.root);
-      ctx.root = xstrdup(optarg);
+      free(ctx->root);
+      ctx->root = xstrdup(optarg);
       break;
     case O_PLUGIN_DIR:
-      free(ctx.plugin_dir);
-      ctx.plugin_dir = xstrdup(optarg);
+      free(ctx->plugin_dir);
+      ctx->plugin_dir = xstrdup(optarg);
       break;
     case O_STORAGE:
     case O_CGROUP:
@@ -86,72 +94,81 @@ int main(int argc, char **argv)
       uint32_t k = c == O_STORAGE  ? WB_PLUGIN_STORAGE
                    : c == O_CGROUP ? WB_PLUGIN_CGROUP
                                    : WB_PLUGIN_LOG;
-      free(ctx.driver_arg[k]);
-      ctx.driver_arg[k] = xstrdup(optarg);
+      free(ctx->driver_arg[k]);
+      ctx->driver_arg[k] = xstrdup(optarg);
       break;
     }
     case O_LEVEL: {
       int level = wb_log_parse_level(optarg);
-      if (level < 0) {
-        wb_error_set(&err, -EINVAL,
-                     "--log-level %s: must be debug, info, warn or error",
-                     optarg);
-        rc = fail(&err);
-        goto out;
-      }
+      if (level < 0)
+        return wb_error_set(err, -EINVAL,
+                            "--log-level %s: must be debug, info, warn or "
+                            "error",
+                            optarg);
       wb_log_set_level(level);
       break;
     }
     case 'v':
-      printf("whalebox version %s (plugin ABI %d.%d)\n", WB_VERSION,
-             WB_PLUGIN_ABI_MAJOR, WB_PLUGIN_ABI_MINOR);
-      rc = 0;
-      goto out;
+      *action = PRINT_VERSION;
+      return 0;
     case 'h':
-      usage(stdout);
-      rc = 0;
-      goto out;
+      *action = PRINT_HELP;
+      return 0;
     case ':':
-      wb_error_set(&err, -EINVAL, "flag needs an argument: %s; see "
-                   "'whalebox --help'", argv[optind - 1]);
-      rc = fail(&err);
-      goto out;
+      return wb_error_set(err, -EINVAL,
+                          "flag needs an argument: %s; see 'whalebox --help'",
+                          argv[optind - 1]);
     default:
       if (optopt)
-        wb_error_set(&err, -EINVAL, "unknown flag -%c; see 'whalebox --help'",
-                     optopt);
-      else if (argv[optind - 1][0] == '-' && strchr(argv[optind - 1], '='))
-        wb_error_set(&err, -EINVAL, "bad flag %s; see 'whalebox --help'",
-                     argv[optind - 1]);
-      else
-        wb_error_set(&err, -EINVAL, "%s %s; see 'whalebox --help'",
-                     c == ':' ? "missing value for flag" : "unknown flag",
-                     argv[optind - 1]);
-      rc = fail(&err);
-      goto out;
+        return wb_error_set(err, -EINVAL,
+                            "unknown flag -%c; see 'whalebox --help'", optopt);
+      return wb_error_set(err, -EINVAL, "unknown flag %s; see 'whalebox --help'",
+                          argv[optind - 1]);
     }
+  }
+  return 0;
+}
+
+static int run_main(int argc, char **argv, struct wb_context *ctx,
+                    wb_error *err)
+{
+  const char *config_path = NULL;
+  enum global_action action;
+  int r = parse_global_flags(argc, argv, ctx, &config_path, &action, err);
+  if (r < 0)
+    return r;
+  if (action == PRINT_VERSION) {
+    printf("whalebox version %s (plugin ABI %d.%d)\n", WB_VERSION,
+           WB_PLUGIN_ABI_MAJOR, WB_PLUGIN_ABI_MINOR);
+    return 0;
+  }
+  if (action == PRINT_HELP) {
+    usage(stdout);
+    return 0;
   }
   if (optind >= argc) {
     usage(stderr);
-    rc = WB_EXIT_FAILURE;
-    goto out;
+    return WB_EXIT_FAILURE;
   }
   const struct wb_command *cmd = wb_command_find(argv[optind]);
-  if (!cmd) {
-    wb_error_set(&err, -EINVAL, "unknown command '%s'; see 'whalebox --help'",
-                 argv[optind]);
-    rc = fail(&err);
-    goto out;
-  }
-  if (wb_context_init(&ctx, config_path, &err) < 0) {
-    rc = fail(&err);
-    goto out;
-  }
+  if (!cmd)
+    return wb_error_set(err, -EINVAL,
+                        "unknown command '%s'; see 'whalebox --help'",
+                        argv[optind]);
+  r = wb_context_init(ctx, config_path, err);
+  if (r < 0)
+    return r;
   wb_log_phase("config loaded");
   int verb = optind;
   optind = 0; /* the verb's own getopt starts afresh */
-  rc = cmd->fn(&ctx, argc - verb, argv + verb, &err);
-out:
+  return cmd->fn(ctx, argc - verb, argv + verb, err);
+}
+
+int main(int argc, char **argv)
+{
+  struct wb_context ctx = {0};
+  cleanup_error wb_error err = WB_ERROR_INIT;
+  int rc = run_main(argc, argv, &ctx, &err);
   if (rc < 0)
     rc = fail(&err);
   wb_context_free(&ctx);
