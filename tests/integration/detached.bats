@@ -46,6 +46,7 @@ teardown() {
   run -127 --separate-stderr wb_run -d busybox /nonexistent
   assert_status 127
   assert_contains "$stderr" "/nonexistent"
+  [[ -z "$output" ]] || fail "a failed run -d printed: $output"
   run --separate-stderr wb ps -aq
   assert_status 0
   [[ -z "$output" ]] || fail "a container was left: $output"
