@@ -87,6 +87,9 @@ int wb_container_save(const struct wb_container *c, bool durable,
 /* Find by full id, unique id prefix or name. -ENOENT: "no such container". */
 int wb_container_load(const char *root, const char *ref,
                       struct wb_container **out, wb_error *err);
+/* Load by full 64-hex id (no name or prefix lookup). */
+int wb_container_load_id(const char *root, const char *id,
+                         struct wb_container **out, wb_error *err);
 /* Ids of all containers (NULL-terminated, maybe empty). */
 int wb_container_list_ids(const char *root, char ***ids, wb_error *err);
 

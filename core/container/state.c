@@ -242,8 +242,8 @@ static int from_json(struct wb_container *c, json_t *j)
   return 0;
 }
 
-static int load_id(const char *root, const char *id, struct wb_container **out,
-                   wb_error *err)
+int wb_container_load_id(const char *root, const char *id,
+                         struct wb_container **out, wb_error *err)
 {
   cleanup_free char *cdir = wb_containers_dir(root);
   cleanup_free char *dir = path_join(cdir, id);
@@ -301,11 +301,15 @@ int wb_container_load(const char *root, const char *ref,
   ssize_t n = readlink(link, id, sizeof id - 1);
   if (n == 64) {
     id[n] = '\0';
-    if (load_id(root, id, out, NULL) == 0)
+    if (wb_container_load_id(root, id, out, NULL) == 0)
       return 0;
   }
   if (!is_hex(ref))
     return wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  if (strlen(ref) == 64)
+    return wb_container_load_id(root, ref, out, NULL) == 0
+               ? 0
+               : wb_error_set(err, -ENOENT, "no such container: %s", ref);
   cleanup_strv char **ids = NULL;
   int r = wb_container_list_ids(root, &ids, err);
   if (r < 0)
@@ -322,5 +326,5 @@ int wb_container_load(const char *root, const char *ref,
   }
   if (!found)
     return wb_error_set(err, -ENOENT, "no such container: %s", ref);
-  return load_id(root, found, out, err);
+  return wb_container_load_id(root, found, out, err);
 }

@@ -53,10 +53,11 @@ limits_teardown() {
   limits_remove_containers
 }
 
-# whalebox with the file's root, an empty config, the driver under test.
+# whalebox with the file's root, an empty config, the driver under test
+# (and the storage driver $WB_TEST_STORAGE_DRIVER when set).
 wb() {
   "$WB_BIN" --config "$LIM_CONF" --root "$LIM_ROOT" --plugin-dir "$WB_PLUGIN_DIR" \
-    --cgroup-driver "$LIM_DRIVER" "$@"
+    --cgroup-driver "$LIM_DRIVER" ${WB_TEST_STORAGE_DRIVER:+--storage-driver "$WB_TEST_STORAGE_DRIVER"} "$@"
 }
 
 wb_run() {
