@@ -57,4 +57,15 @@ static inline int wb_tar_layer_digest(const char *dir, char **digest_hex,
                      err);
 }
 
+/* tar_cache.c: the digest and size of a stored layer's tar stream, once
+ * computed (R/layers/<id>/tar-sha256).  0, or -ENOENT when not known. */
+int wb_layer_tar_cached(const char *root, const char *id, char **digest,
+                        uint64_t *size);
+/* Remember them (best effort; caller holds the store lock). */
+void wb_layer_tar_remember(const char *root, const char *id,
+                           const char *digest, uint64_t size);
+/* The stored layer whose tar stream has this digest, if known (caller
+ * frees), else NULL. */
+char *wb_layer_by_tar_digest(const char *root, const char *digest);
+
 #endif

@@ -230,7 +230,8 @@ static int commit_in(struct wb_context *ctx, struct wb_container *c,
   if (r < 0)
     return r;
   cleanup_free char *layer_id = NULL;
-  r = wb_tar_layer_digest(diff, &layer_id, NULL, err);
+  uint64_t tar_size = 0;
+  r = wb_tar_layer_digest(diff, &layer_id, &tar_size, err);
   if (r < 0)
     return r;
 
@@ -240,6 +241,8 @@ static int commit_in(struct wb_context *ctx, struct wb_container *c,
   if (r < 0)
     return r;
   r = wb_layer_store_dir(root, diff, layer_id, err);
+  if (r == 0)
+    wb_layer_tar_remember(root, layer_id, layer_id, tar_size);
   if (r == 0) {
     strv_push(&layers, layer_id);
     cleanup_free char *id = NULL;
