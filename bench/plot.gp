@@ -20,6 +20,9 @@ set key off
 set offsets 0.5, 0.5, 0, 0
 set xrange [-0.5:*]
 
-plot datafile using 0:2:xtic(1) with boxes lc rgb "#3b7dd8", \
-     '' using 0:2:3:4 with yerrorbars lc rgb "#111111" pt -1 lw 1.5, \
-     '' using 0:($4*1.12):(sprintf("%.1f", $2)) with labels font ",10"
+# Whalebox in orange, the floor in grey, the peers in blue.
+color(name) = name eq "whalebox" ? 0xe07b24 : (name eq "floor" ? 0x9a9a9a : 0x3b7dd8)
+
+plot datafile using 0:2:(color(strcol(1))):xtic(1) with boxes lc rgb variable, \
+     '' using 0:2:3:4 with yerrorbars lc rgb "#111111" pt 7 ps 0.4 lw 1.5, \
+     '' using 0:4:(sprintf("%.1f ms", $2)) with labels offset 0,0.9 font ",10"
