@@ -110,9 +110,11 @@ teardown() {
   ratio=$(((b - a) * 1000 / (t1 - t0)))
   echo "# --cpus 0.5 ($LIM_DRIVER): $ratio/1000 of a core over $(((t1 - t0) / 1000000)) ms" >&3
   # Above 0.65: the quota is not enforced.  The lower bound is loose: a
-  # busy host (or the emulated VM) gives the loop less than its quota.
+  # busy host gives the loop less than its quota (0.42 seen at load 17 on
+  # 2 cores), the emulated VM's vCPU even less (0.34 seen); throttling
+  # proves the quota is what holds it.
   ((ratio <= 650)) || fail "used $ratio/1000 of a core, above the 0.5 quota"
-  ((ratio >= 250)) || fail "used only $ratio/1000 of a core"
+  ((ratio >= 200)) || fail "used only $ratio/1000 of a core"
   local throttled
   throttled=$(cg_nr_throttled "$CID")
   ((throttled > 0)) || fail "the cgroup was never throttled (cpu.stat nr_throttled=$throttled)"
