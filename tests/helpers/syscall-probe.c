@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -56,17 +57,38 @@ static const char *errno_name(int e)
     int e;
     const char *name;
   } names[] = {
-      {EPERM, "EPERM"},     {ENOENT, "ENOENT"},   {ESRCH, "ESRCH"},
-      {EINTR, "EINTR"},     {EIO, "EIO"},         {E2BIG, "E2BIG"},
-      {ENOEXEC, "ENOEXEC"}, {EBADF, "EBADF"},     {ECHILD, "ECHILD"},
-      {EAGAIN, "EAGAIN"},   {ENOMEM, "ENOMEM"},   {EACCES, "EACCES"},
-      {EFAULT, "EFAULT"},   {EBUSY, "EBUSY"},     {EEXIST, "EEXIST"},
-      {ENODEV, "ENODEV"},   {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},
-      {EINVAL, "EINVAL"},   {ENFILE, "ENFILE"},   {EMFILE, "EMFILE"},
-      {ENOTTY, "ENOTTY"},   {ETXTBSY, "ETXTBSY"}, {ENOSPC, "ENOSPC"},
-      {EROFS, "EROFS"},     {ENOSYS, "ENOSYS"},   {EOPNOTSUPP, "EOPNOTSUPP"},
-      {ENOKEY, "ENOKEY"},   {EUSERS, "EUSERS"},   {ENXIO, "ENXIO"},
+      {EPERM, "EPERM"},
+      {ENOENT, "ENOENT"},
+      {ESRCH, "ESRCH"},
+      {EINTR, "EINTR"},
+      {EIO, "EIO"},
+      {E2BIG, "E2BIG"},
+      {ENOEXEC, "ENOEXEC"},
+      {EBADF, "EBADF"},
+      {ECHILD, "ECHILD"},
+      {EAGAIN, "EAGAIN"},
+      {ENOMEM, "ENOMEM"},
+      {EACCES, "EACCES"},
+      {EFAULT, "EFAULT"},
+      {EBUSY, "EBUSY"},
+      {EEXIST, "EEXIST"},
+      {ENODEV, "ENODEV"},
+      {ENOTDIR, "ENOTDIR"},
+      {EISDIR, "EISDIR"},
+      {EINVAL, "EINVAL"},
+      {ENFILE, "ENFILE"},
+      {EMFILE, "EMFILE"},
+      {ENOTTY, "ENOTTY"},
+      {ETXTBSY, "ETXTBSY"},
+      {ENOSPC, "ENOSPC"},
+      {EROFS, "EROFS"},
+      {ENOSYS, "ENOSYS"},
+      {EOPNOTSUPP, "EOPNOTSUPP"},
+      {ENOKEY, "ENOKEY"},
+      {EUSERS, "EUSERS"},
+      {ENXIO, "ENXIO"},
       {ELOOP, "ELOOP"},
+      {EAFNOSUPPORT, "EAFNOSUPPORT"},
   };
   static char buf[32];
   for (size_t i = 0; i < sizeof names / sizeof *names; i++)
@@ -185,6 +207,18 @@ static long probe_one(const char *name)
   }
   if (strcmp(name, "x32_getpid") == 0)
     return syscall(__X32_SYSCALL_BIT | SYS_getpid);
+  if (strcmp(name, "socket_vsock") == 0) { /* AF_VSOCK: Docker refuses it */
+    long r = syscall(SYS_socket, 40, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (r >= 0)
+      close((int)r);
+    return r;
+  }
+  if (strcmp(name, "socket_unix") == 0) {
+    long r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (r >= 0)
+      close((int)r);
+    return r;
+  }
   if (strcmp(name, "getpid") == 0)
     return syscall(SYS_getpid);
   errno = ENOSYS;
@@ -224,6 +258,8 @@ static const char *const probed[] = {
     "clone3_plain",
     "i386_getpid",
     "x32_getpid",
+    "socket_vsock",
+    "socket_unix",
     "getpid",
     NULL,
 };
