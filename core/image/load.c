@@ -462,6 +462,28 @@ static la_ssize_t tar_pipe_read(struct archive *a, void *data,
   return n;
 }
 
+/* Layer tars from other tools may name entries from "/" (umoci writes
+ * the root as "/"); in a layer they are relative to its root, as Docker
+ * and containerd read them.  The confined extraction refuses absolute
+ * names, so they are made relative here; ".." stays refused there. */
+static void relative_names(struct archive_entry *e)
+{
+  const char *p = archive_entry_pathname(e);
+  if (p && p[0] == '/') {
+    while (*p == '/')
+      p++;
+    cleanup_free char *rel = xstrdup(*p ? p : ".");
+    archive_entry_copy_pathname(e, rel);
+  }
+  const char *h = archive_entry_hardlink(e);
+  if (h && h[0] == '/') {
+    while (*h == '/')
+      h++;
+    cleanup_free char *rel = xstrdup(h);
+    archive_entry_copy_hardlink(e, rel);
+  }
+}
+
 /* Extract the layer blob on fd into diff_fd: a reader that only
  * decompresses ("raw" format) feeds a tar reader through tar_pipe_read,
  * which hashes the uncompressed bytes; what the tar reader leaves unread is
@@ -506,6 +528,7 @@ static int extract_layer(int fd, int diff_fd, char **diff_hex, char **blob_hex,
         ret = wb_error_set(err, -EINVAL, "%s", archive_error_string(tar));
         break;
       }
+      relative_names(e);
       if ((ret = wb_extract_entry(&x, tar, e, err)) < 0)
         break;
     }
