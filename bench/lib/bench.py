@@ -138,7 +138,7 @@ class Bench:
         return self.cfg["docker"]["argv"] + list(args)
 
     def interleave(self, rounds, warmup, tools, measure):
-        """Runs every tool once per round, in order; returns samples and failures.
+        """Runs every tool once per round, rotating the order; returns samples and failures.
 
         tools: list of (name, fn) where fn(round) -> seconds.  A tool that
         fails is dropped from the rest of the measure with its error kept.
@@ -147,7 +147,11 @@ class Bench:
         failures = {}
         active = list(tools)
         for r in range(warmup + rounds):
-            for name, fn in list(active):
+            # Rotate the order every round so that each tool follows each
+            # other tool equally often: what one tool leaves behind (an RCU
+            # grace period in flight, dirty pages, discards) is shared evenly.
+            k = r % len(active) if active else 0
+            for name, fn in active[k:] + active[:k]:
                 try:
                     s = fn(r)
                 except CommandFailed as e:

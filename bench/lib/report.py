@@ -341,7 +341,8 @@ class Report:
                f"({self.buildtype()}), storage overlay, cgroup driver auto")
         self.w(f"- Peers: {peers}")
         self.w("- Method: every command is spawned with posix_spawn and timed to its waitpid; "
-               "tools alternate within each round (A B C A B C ...); medians with min and max. "
+               "tools alternate within each round, the order rotated every round (A B C, B C A, C A B, ...); "
+               "medians with min and max. "
                "crun and podman run in a private mount namespace where the cgroup2 mount is "
                "replaced by an empty tmpfs (crun 1.8 refuses the hybrid layout); the namespace is "
                "entered before the clock starts.")
