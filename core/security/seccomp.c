@@ -65,6 +65,10 @@ static int default_profile(scmp_filter_ctx f, char **caps, wb_error *err)
   }
   if (r < 0)
     return wb_error_set(err, -r, "seccomp: clone rule");
+  /* socket: every family but AF_VSOCK (40), as Docker. */
+  if ((r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                            SCMP_A0(SCMP_CMP_NE, 40))) < 0)
+    return wb_error_set(err, -r, "seccomp: socket rule");
   /* personality: only the harmless execution domains. */
   static const unsigned long personas[] = {0x0, 0x0008, 0x20000, 0x20008,
                                            0xffffffff};

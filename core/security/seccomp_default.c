@@ -68,7 +68,7 @@ const char *const wb_seccomp_allowed[] = {
     "setsockopt", "set_thread_area", "set_tid_address", "setuid", "setuid32",
     "setxattr", "shmat", "shmctl", "shmdt", "shmget", "shutdown",
     "sigaltstack", "signalfd", "signalfd4", "sigprocmask", "sigreturn",
-    "socket", "socketcall", "socketpair", "splice", "stat", "stat64", "statfs",
+    "socketcall", "socketpair", "splice", "stat", "stat64", "statfs",
     "statfs64", "statx", "symlink", "symlinkat", "sync", "sync_file_range",
     "syncfs", "sysinfo", "tee", "tgkill", "time", "timer_create",
     "timer_delete", "timer_getoverrun", "timer_gettime", "timer_gettime64",
