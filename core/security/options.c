@@ -32,9 +32,23 @@ int wb_security_opt(struct wb_security *s, const char *opt, wb_error *err)
     if (strcmp(v, "unconfined") != 0 && access(v, R_OK) < 0)
       return wb_error_set(err, errno, "--security-opt %s", opt);
     free(s->seccomp);
+    free(s->seccomp_profile);
+    s->seccomp_profile = NULL;
     s->seccomp = strcmp(v, "unconfined") == 0 ? xstrdup(v) : realpath(v, NULL);
     if (!s->seccomp)
       return wb_error_set(err, errno, "--security-opt %s", opt);
+    if (strcmp(v, "unconfined") == 0)
+      return 0;
+    /* Read it now, in the runtime: keep the text, checked as JSON. */
+    json_error_t je;
+    json_t *doc = json_load_file(s->seccomp, 0, &je);
+    if (!doc)
+      return wb_error_set(err, -EINVAL, "seccomp profile %s:%d: %s",
+                          s->seccomp, je.line, je.text);
+    s->seccomp_profile = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!s->seccomp_profile)
+      return wb_error_set(err, -ENOMEM, "seccomp profile %s", s->seccomp);
     return 0;
   }
   if (strcmp(opt, "no-new-privileges") == 0 ||
@@ -81,12 +95,13 @@ json_t *wb_security_to_json(const struct wb_security *s)
                                  : strv_to_json((char **)wb_masked_paths);
   json_t *ro = s->privileged ? json_array()
                              : strv_to_json((char **)wb_readonly_paths);
-  return json_pack("{s:o, s:o, s:b, s:s, s:b, s:o, s:o, s:o}", "CapAdd",
+  return json_pack("{s:o, s:o, s:b, s:s, s:s*, s:b, s:o, s:o, s:o}", "CapAdd",
                    strv_to_json(s->cap_add), "CapDrop",
                    strv_to_json(s->cap_drop), "Privileged", s->privileged,
                    "Seccomp",
                    s->privileged ? "unconfined"
                                  : (s->seccomp ? s->seccomp : "default"),
+                   "SeccompProfile", s->seccomp_profile,
                    "NoNewPrivileges", !s->no_new_privs_off,
                    "EffectiveCaps", caps, "MaskedPaths", masked,
                    "ReadonlyPaths", ro);
@@ -99,6 +114,8 @@ void wb_security_from_json(struct wb_security *s, json_t *j)
   s->privileged = json_is_true(json_object_get(j, "Privileged"));
   const char *sc = json_string_value(json_object_get(j, "Seccomp"));
   s->seccomp = sc && strcmp(sc, "default") != 0 ? xstrdup(sc) : NULL;
+  const char *text = json_string_value(json_object_get(j, "SeccompProfile"));
+  s->seccomp_profile = text ? xstrdup(text) : NULL;
   json_t *nnp = json_object_get(j, "NoNewPrivileges");
   s->no_new_privs_off = nnp && json_is_false(nnp);
 }
@@ -108,5 +125,6 @@ void wb_security_clear(struct wb_security *s)
   strv_free(s->cap_add);
   strv_free(s->cap_drop);
   free(s->seccomp);
+  free(s->seccomp_profile);
   memset(s, 0, sizeof *s);
 }

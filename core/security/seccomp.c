@@ -139,11 +139,11 @@ static bool caps_match(json_t *rule, char **caps)
   return true;
 }
 
-static int json_profile(const char *path, char **caps, scmp_filter_ctx *out,
-                        wb_error *err)
+static int json_profile(const char *path, const char *text, char **caps,
+                        scmp_filter_ctx *out, wb_error *err)
 {
   json_error_t je;
-  json_t *doc = json_load_file(path, 0, &je);
+  json_t *doc = json_loads(text, 0, &je);
   if (!doc)
     return wb_error_set(err, -EINVAL, "seccomp profile %s:%d: %s", path,
                         je.line, je.text);
@@ -239,7 +239,10 @@ int wb_seccomp_load(const struct wb_security *s, wb_error *err)
   cleanup_seccomp scmp_filter_ctx f = NULL;
   int r;
   if (s->seccomp) {
-    r = json_profile(s->seccomp, caps, &f, err);
+    if (!s->seccomp_profile)
+      return wb_error_set(err, -EINVAL, "seccomp profile %s was not read",
+                          s->seccomp);
+    r = json_profile(s->seccomp, s->seccomp_profile, caps, &f, err);
     if (r < 0)
       return r;
   } else {

@@ -14,6 +14,10 @@ struct wb_security {
   char **cap_drop;
   bool privileged;
   char *seccomp; /* NULL: the default profile; "unconfined"; or a path */
+  char *seccomp_profile; /* the JSON text of seccomp=FILE, read by the
+                            runtime (the path is not reachable from inside
+                            the container, and exec must apply what run
+                            did even if the file changed since) */
   bool no_new_privs_off; /* --security-opt no-new-privileges=false */
 };
 
