@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """offcpu.py - where a command's processes wait, from `perf script` of sched_switch.
 
-Input: `perf record -a -g -e sched:sched_switch -- CMD` turned into text by
-`perf script`.  For every task whose comm is in --comm, each switch-out
+Input: `perf record -a -g -e sched:sched_switch -e sched:sched_process_fork
+-e sched:sched_process_exit -- CMD` turned into text by `perf script`.
+Only CMD's own process tree counts (its root pid read from --root-pid-file,
+followed through the fork and exit events: this machine runs other people's whalebox processes at the same
+time).  For every task of that tree whose comm is in --comm, each switch-out
 starts an off-CPU interval that ends when the task is switched in again; the
 interval is charged to a cause taken from the kernel stack at the switch-out
 (first matching pattern below), or to "preempted (run queue)" when the task
@@ -34,7 +37,7 @@ CAUSES = [
     ("exit_to_user_mode|irqentry_exit|__cond_resched|preempt_schedule", "preempted (run queue)"),
 ]
 
-SW = re.compile(r"^\s*(\S.*?)\s+(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+sched:sched_switch:\s+(.*)$")
+SW = re.compile(r"^\s*(\S.*?)\s+(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+sched:(sched_switch|sched_process_fork|sched_process_exit):\s+(.*)$")
 KV = re.compile(r"(\w+)=(\S+)")
 
 
@@ -53,35 +56,47 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--comm", action="append", default=[])
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--root-pid-file", required=True,
+                    help="holds the pid of the workload (e.g. sh -c 'echo $$ >F; ...')")
     ap.add_argument("--top", type=int, default=14)
     args = ap.parse_args()
     comms = set(args.comm)
+    with open(args.root_pid_file) as f:
+        root = int(f.read().split()[0])
 
-    events = []  # (time, prev_pid, prev_comm, prev_state, next_pid, stack)
+    events = []  # [kind, time, fields, stack]
     cur = None
     for line in sys.stdin:
         m = SW.match(line)
         if m:
-            kv = dict(KV.findall(m.group(5)))
-            cur = [float(m.group(4)), int(kv.get("prev_pid", -1)), kv.get("prev_comm", ""),
-                   kv.get("prev_state", ""), int(kv.get("next_pid", -1)), []]
+            cur = [m.group(5), float(m.group(4)), dict(KV.findall(m.group(6))), []]
             events.append(cur)
             continue
         if cur is not None:
             parts = line.split()
             if len(parts) >= 2 and re.match(r"^[0-9a-f]+$", parts[0]):
-                cur[5].append(parts[1].split("+")[0])
+                cur[3].append(parts[1].split("+")[0])
 
+    tree = {root}  # pids of CMD's process tree, alive now
     out = {}  # pid -> (t, cause)
     total = collections.Counter()
     count = collections.Counter()
-    for t, ppid, pcomm, pstate, npid, stack in events:
+    for kind, t, kv, stack in events:
+        if kind == "sched_process_fork":
+            parent, child = int(kv.get("pid", -1)), int(kv.get("child_pid", -1))
+            if parent in tree:
+                tree.add(child)
+            continue
+        if kind == "sched_process_exit":
+            tree.discard(int(kv.get("pid", -1)))
+            continue
+        ppid, npid = int(kv.get("prev_pid", -1)), int(kv.get("next_pid", -1))
         if npid in out:
             t0, cause = out.pop(npid)
             total[cause] += t - t0
             count[cause] += 1
-        # By name only: pids are reused by other processes on a busy machine.
-        if pcomm in comms:
+        pstate = kv.get("prev_state", "")
+        if ppid in tree and kv.get("prev_comm", "") in comms:
             if not pstate.startswith(("X", "Z")) and pstate != "I":
                 out[ppid] = (t, classify(pstate, stack))
 

@@ -8,7 +8,8 @@
 #   1. perf stat over N runs: wall time, CPU time, context switches;
 #   2. off-CPU time per cause (kernel stack at each switch-out, lib/offcpu.py);
 #   3. on-CPU time in the main kernel and user paths (perf record -g);
-#   4. syscall counts of one run (strace -c -f) and the files, directories and
+#   4. the cost of starting the whalebox binary itself;
+#   5. syscall counts of one run (strace -c -f) and the files, directories and
 #      symlinks it creates on the state root's file system.
 # Needs root and perf; build-bench (release) by default.
 set -euo pipefail
@@ -64,7 +65,7 @@ fi
 "${wb[@]}" import "$dir/busybox.tar" busybox >/dev/null
 for _ in 1 2 3; do "${run[@]}"; done
 
-loop="for i in \$(seq $runs); do $(printf '%q ' "${run[@]}"); done"
+loop="echo \$\$ >$dir/loop.pid; for i in \$(seq $runs); do $(printf '%q ' "${run[@]}"); done"
 
 echo "== whalebox run --rm busybox /bin/true: $runs runs, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -73,8 +74,10 @@ perf stat -r "$runs" -e task-clock,context-switches,cpu-migrations,page-faults "
   grep -E 'task-clock|context|migrations|faults|elapsed' | sed 's/^ */   /'
 echo
 echo "-- 2. off-CPU time per cause (both whalebox processes and the container's; they overlap)"
-perf record -q -a -g -e sched:sched_switch -o "$dir/sw.data" -- sh -c "$loop" 2>/dev/null
-perf script -i "$dir/sw.data" 2>/dev/null | "$here/offcpu.py" --comm whalebox --comm true --runs "$runs"
+perf record -q -a -g -e sched:sched_switch -e sched:sched_process_fork -e sched:sched_process_exit \
+  -o "$dir/sw.data" -- sh -c "$loop" 2>/dev/null
+perf script -i "$dir/sw.data" 2>/dev/null | "$here/offcpu.py" --comm whalebox --comm true --runs "$runs" \
+  --root-pid-file "$dir/loop.pid"
 echo
 echo "-- 3. on-CPU: ms per run in the main paths (inclusive; sampled at 10 kHz)"
 perf record -q -F 10000 -g -o "$dir/cpu.data" -- sh -c "$loop" 2>/dev/null
@@ -85,7 +88,14 @@ perf report -i "$dir/cpu.data" --comm whalebox,true --children -g none --sort sy
       printf "   %6.2f ms  %5s  %s\n", pct / 100 * total / 1e6 / runs, $1, $NF
     }' | sort -rn | head -25
 echo
-echo "-- 4. one run under strace -f: syscalls and what it creates on the state root's file system"
+echo "-- 4. process start-up alone: \`whalebox --version\` vs /bin/true (dynamic loading of $(ldd "$build/core/whalebox" | wc -l) libraries)"
+for cmd in "$build/core/whalebox --version" "/bin/true"; do
+  # shellcheck disable=SC2086
+  printf '   %-28s %s\n' "${cmd##*/}" "$(perf stat -r 100 -e task-clock $cmd 2>&1 >/dev/null |
+    awk '/task-clock/ {c=$1} /elapsed/ {printf "%.2f ms CPU, %.2f ms wall", c, $1 * 1000}')"
+done
+echo
+echo "-- 5. one run under strace -f: syscalls and what it creates on the state root's file system"
 strace -f -c -o "$dir/strace-c.txt" "${run[@]}"
 head -25 "$dir/strace-c.txt" | sed 's/^/   /'
 strace -f -o "$dir/strace.txt" -e trace=openat,mkdir,mkdirat,symlink,symlinkat,rename,renameat2,unlink,unlinkat,rmdir,fsync,fdatasync "${run[@]}"
