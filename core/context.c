@@ -32,7 +32,10 @@ int wb_context_init(struct wb_context *ctx, const char *config_path,
       continue;
     }
     ctx->driver_arg[k] = xstrdup(conf[k]);
-    ctx->driver_from[k] = ctx->config.path ? "config" : "default";
+    cleanup_free char *key = xasprintf("%s.driver", wb_kind_name(k));
+    bool in_file =
+        ctx->config.loaded && config_lookup(&ctx->config.cfg, key) != NULL;
+    ctx->driver_from[k] = in_file ? "config" : "default";
   }
   return 0;
 }
@@ -57,8 +60,16 @@ int wb_context_load_driver(struct wb_context *ctx, uint32_t kind,
                            wb_error *err)
 {
   cleanup_free char *path = wb_driver_path(ctx->plugin_dir, kind, arg);
+  /* A driver found by name must declare that name: "dup-b" must not load
+   * a file that calls itself "dup". */
+  const char *want = NULL;
+  if (arg[0] != '/') {
+    const char *kn = wb_kind_name(kind);
+    size_t kl = strlen(kn);
+    want = strncmp(arg, kn, kl) == 0 && arg[kl] == '-' ? arg + kl + 1 : arg;
+  }
   cleanup_driver struct wb_driver *d = NULL;
-  int r = wb_driver_open(path, kind, NULL, &d, err);
+  int r = wb_driver_open(path, kind, want, &d, err);
   if (r < 0)
     return r;
   r = wb_driver_init(d, &ctx->config, ctx->root, err);

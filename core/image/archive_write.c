@@ -392,7 +392,7 @@ static int walk_dir(struct tw *w, const int *srcs, size_t n,
   int r = 0;
   for (size_t s = 0; s < n && r == 0; s++)
     r = list_source(w, srcs[s], s, prefix, &it);
-  if (r == 0)
+  if (r == 0 && it.n > 1)
     qsort(it.v, it.n, sizeof *it.v, item_cmp);
   for (size_t i = 0; i < it.n && r == 0;) {
     /* The group of one name, topmost first. */

@@ -58,5 +58,5 @@ rc=0
   WB_BIN="$build/core/whalebox" WB_PLUGIN_DIR="$build/plugins" \
   WB_TEST_PLUGIN_DIR="$build/tests/plugins" WB_SOURCE_DIR="$root" \
   WB_BUILD_DIR="$build" \
-  bats --tap tests/integration/limits.bats || rc=$?
+  bats --tap ${WB_TEST_BATS_ARGS:-} tests/integration/limits.bats || rc=$?
 exit "$rc"

@@ -133,9 +133,9 @@ cg_cpu_usage_ns() {
   fi
 }
 
-# How many CFS periods the container was throttled in.
-cg_nr_throttled() {
-  awk '$1 == "nr_throttled" { print $2 }' "$(cg_file cpu "$1" cpu.stat)"
+# A key of the cpu controller's cpu.stat (nr_periods, nr_throttled).
+cg_cpu_stat() {
+  awk -v k="$2" '$1 == k { print $2 }' "$(cg_file cpu "$1" cpu.stat)"
 }
 
 # No cgroup of ours is left below the parent, in any hierarchy.

@@ -187,12 +187,13 @@ assert_equal() {
 }
 
 # Run a bash script (text on stdin) inside a pseudo-terminal made by
-# script(1); the script sees wbrun/wbx and this test's variables.  The
+# script(1); the script sees wbrun/wbx and this test's variables.  What the
+# user types comes from $RT_PTY_FEED, shell code whose output is the
+# terminal's input (e.g. "sleep 2; printf 'ls\n'"); none when empty.  The
 # output (carriage returns and script's "^@" end-of-input echo removed) is
-# in $output, the script's exit status (script -e) in $status.  $1 is
-# the text fed to the terminal (may be empty).
+# in $output, the script's exit status (script -e: the child's) in $status.
 run_in_pty() {
-  local input=$1 f=$BATS_TEST_TMPDIR/pty-script.sh
+  local f=$BATS_TEST_TMPDIR/pty-script.sh raw=$BATS_TEST_TMPDIR/pty.out
   command -v script >/dev/null || fail "script(1) from util-linux is needed"
   {
     echo 'set -u'
@@ -200,14 +201,14 @@ run_in_pty() {
     declare -f wbx wbrun
     cat
   } >"$f"
-  local raw=$BATS_TEST_TMPDIR/pty.out
   status=0
-  if [[ -n "$input" ]]; then
-    printf '%s' "$input" | script -qfec "bash $f" /dev/null >"$raw" 2>&1 || status=$?
+  if [[ -n "${RT_PTY_FEED:-}" ]]; then
+    bash -c "$RT_PTY_FEED" | script -qfec "bash $f" /dev/null >"$raw" 2>&1 || status=$?
   else
     script -qfec "bash $f" /dev/null </dev/null >"$raw" 2>&1 || status=$?
   fi
   output=$(sed -e 's/\r//g' -e 's/\^@//g' "$raw")
+  mapfile -t lines <<<"$output"
 }
 
 # From teardown: remove everything this test may have left, then the root.
