@@ -48,7 +48,8 @@ static int export_to_file(struct wb_context *ctx, struct wb_container *c,
   return r;
 }
 
-WB_COMMAND(export, "export", "Export a container's file system as a tar archive")
+WB_COMMAND(export, "export",
+           "Export a container's file system as a tar archive")
 {
   static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
                                        {"help", no_argument, NULL, 'h'},

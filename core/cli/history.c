@@ -78,8 +78,8 @@ static void print_rows(struct row *rows, size_t n, bool quiet)
       continue;
     }
     for (int c = 0; c < COLS - 1; c++)
-      printf("%s%*s", rows[i].col[c],
-             (int)(w[c] - width(rows[i].col[c]) + 3), "");
+      printf("%s%*s", rows[i].col[c], (int)(w[c] - width(rows[i].col[c]) + 3),
+             "");
     printf("%s\n", rows[i].col[COLS - 1]);
   }
 }

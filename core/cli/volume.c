@@ -60,7 +60,8 @@ static int vol_create(struct wb_context *ctx, int argc, char **argv,
     return r;
   }
   if (argc - optind > 1)
-    return wb_error_set(err, -EINVAL, "volume create: at most 1 argument: "
+    return wb_error_set(err, -EINVAL,
+                        "volume create: at most 1 argument: "
                         "[NAME]");
   cleanup_free char *name = NULL;
   r = wb_volume_create(ctx->root, optind < argc ? argv[optind] : NULL, false,
@@ -71,8 +72,7 @@ static int vol_create(struct wb_context *ctx, int argc, char **argv,
   return 0;
 }
 
-static int vol_ls(struct wb_context *ctx, int argc, char **argv,
-                  wb_error *err)
+static int vol_ls(struct wb_context *ctx, int argc, char **argv, wb_error *err)
 {
   static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
@@ -116,7 +116,8 @@ static int vol_inspect(struct wb_context *ctx, int argc, char **argv,
     return r;
   }
   if (optind >= argc)
-    return wb_error_set(err, -EINVAL, "\"volume inspect\" requires at least "
+    return wb_error_set(err, -EINVAL,
+                        "\"volume inspect\" requires at least "
                         "1 argument: NAME...");
   json_t *out = json_array();
   int ret = 0;
@@ -139,8 +140,7 @@ static int vol_inspect(struct wb_context *ctx, int argc, char **argv,
   return ret;
 }
 
-static int vol_rm(struct wb_context *ctx, int argc, char **argv,
-                  wb_error *err)
+static int vol_rm(struct wb_context *ctx, int argc, char **argv, wb_error *err)
 {
   static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
                                        {"help", no_argument, NULL, 'h'},
@@ -157,7 +157,8 @@ static int vol_rm(struct wb_context *ctx, int argc, char **argv,
     force = true;
   }
   if (optind >= argc)
-    return wb_error_set(err, -EINVAL, "\"volume rm\" requires at least 1 "
+    return wb_error_set(err, -EINVAL,
+                        "\"volume rm\" requires at least 1 "
                         "argument: NAME...");
   int ret = 0;
   for (int i = optind; i < argc; i++) {
@@ -246,8 +247,8 @@ WB_COMMAND(volume, "volume", "Manage volumes (create, ls, inspect, rm, prune)")
   static const struct {
     const char *name;
     int (*fn)(struct wb_context *, int, char **, wb_error *);
-  } subs[] = {{"create", vol_create}, {"ls", vol_ls},       {"list", vol_ls},
-              {"inspect", vol_inspect}, {"rm", vol_rm},     {"remove", vol_rm},
+  } subs[] = {{"create", vol_create},   {"ls", vol_ls}, {"list", vol_ls},
+              {"inspect", vol_inspect}, {"rm", vol_rm}, {"remove", vol_rm},
               {"prune", vol_prune}};
   optind = 0; /* the subcommand's getopt starts afresh */
   opterr = 0;

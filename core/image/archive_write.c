@@ -123,8 +123,8 @@ static int cmp_str(const void *a, const void *b)
 
 /* xattrs of the entry, through fd when there is one, else by the path in
  * /proc/self/fd (no *at() xattr calls; l* so a symlink is not followed). */
-static int add_xattrs(struct tw *w, struct archive_entry *e, int fd,
-                      int dfd, const char *name, const char *path)
+static int add_xattrs(struct tw *w, struct archive_entry *e, int fd, int dfd,
+                      const char *name, const char *path)
 {
   cleanup_free char *proc =
       fd < 0 ? xasprintf("/proc/self/fd/%d/%s", dfd, name) : NULL;
@@ -149,8 +149,8 @@ static int add_xattrs(struct tw *w, struct archive_entry *e, int fd,
     }
   qsort(v, n, sizeof *v, cmp_str);
   for (size_t i = 0; i < n; i++) {
-    ssize_t vlen = fd >= 0 ? fgetxattr(fd, v[i], NULL, 0)
-                           : lgetxattr(proc, v[i], NULL, 0);
+    ssize_t vlen =
+        fd >= 0 ? fgetxattr(fd, v[i], NULL, 0) : lgetxattr(proc, v[i], NULL, 0);
     if (vlen < 0)
       return wb_error_set(w->err, errno, "read xattr %s of %s", v[i], path);
     cleanup_free char *val = xmalloc(vlen ? vlen : 1);
@@ -385,8 +385,7 @@ static void close_all(int *fds, size_t n)
 /* Write the children of the directory whose copies are srcs[0..n) (top
  * first, already cut at the first opaque one), named prefix ("" or
  * "a/b/"). */
-static int walk_dir(struct tw *w, const int *srcs, size_t n,
-                    const char *prefix)
+static int walk_dir(struct tw *w, const int *srcs, size_t n, const char *prefix)
 {
   struct items it = {0};
   int r = 0;

@@ -53,8 +53,7 @@ int wb_tar_dirs(const char *const *dirs, size_t n, enum wb_tar_mode mode,
 static inline int wb_tar_layer_digest(const char *dir, char **digest_hex,
                                       uint64_t *size, wb_error *err)
 {
-  return wb_tar_dirs(&dir, 1, WB_TAR_LAYER, NULL, NULL, digest_hex, size,
-                     err);
+  return wb_tar_dirs(&dir, 1, WB_TAR_LAYER, NULL, NULL, digest_hex, size, err);
 }
 
 /* tar_cache.c: the digest and size of a stored layer's tar stream, once
@@ -62,8 +61,8 @@ static inline int wb_tar_layer_digest(const char *dir, char **digest_hex,
 int wb_layer_tar_cached(const char *root, const char *id, char **digest,
                         uint64_t *size);
 /* Remember them (best effort; caller holds the store lock). */
-void wb_layer_tar_remember(const char *root, const char *id,
-                           const char *digest, uint64_t size);
+void wb_layer_tar_remember(const char *root, const char *id, const char *digest,
+                           uint64_t size);
 /* The stored layer whose tar stream has this digest, if known (caller
  * frees), else NULL. */
 char *wb_layer_by_tar_digest(const char *root, const char *digest);

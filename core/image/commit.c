@@ -102,7 +102,8 @@ static int layer_ids(const char *root, const struct wb_container *c,
         p[plen] == '/' && strcmp(p + plen + 1 + 64, "/diff") == 0)
       id = xstrndup(p + plen + 1, 64);
     uint64_t size;
-    if (!id || !wb_image_id_valid(id) || wb_layer_size(root, id, &size, NULL) < 0)
+    if (!id || !wb_image_id_valid(id) ||
+        wb_layer_size(root, id, &size, NULL) < 0)
       return wb_error_set(err, -ENOENT,
                           "container %s: layer %s is not in this image store",
                           c->name, p);
@@ -134,7 +135,8 @@ static void config_from_container(const struct wb_container *c,
 {
   size_t skip = 0;
   char **argv = c->argv;
-  if (base && base->entrypoint && strv_has_prefix(argv, base->entrypoint, &skip)) {
+  if (base && base->entrypoint &&
+      strv_has_prefix(argv, base->entrypoint, &skip)) {
     cfg->entrypoint = xzalloc(sizeof(char *));
     for (char **e = base->entrypoint; *e; e++)
       strv_push(&cfg->entrypoint, *e);

@@ -161,8 +161,7 @@ static int open_in(int dir_fd, const char *path, wb_error *err)
   };
   int fd = (int)syscall(SYS_openat2, dir_fd, path, &how, sizeof how);
   if (fd < 0)
-    return wb_error_set(err, errno == ENOENT ? -ENOENT : errno,
-                        "%s%s", path,
+    return wb_error_set(err, errno == ENOENT ? -ENOENT : errno, "%s%s", path,
                         errno == ENOENT ? ": not in the archive" : "");
   struct stat st;
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -278,9 +277,8 @@ static int add_oci_manifest(int dir_fd, json_t *desc, const char *name,
 
 /* A nested index (multi-platform): the entry for this host, or the only
  * one. */
-static int add_oci_index(int dir_fd, json_t *index, const char *name,
-                         int depth, struct load_image **list, size_t *n,
-                         wb_error *err)
+static int add_oci_index(int dir_fd, json_t *index, const char *name, int depth,
+                         struct load_image **list, size_t *n, wb_error *err)
 {
   json_t *manifests = json_object_get(index, "manifests");
   if (!json_is_array(manifests))
@@ -290,7 +288,8 @@ static int add_oci_index(int dir_fd, json_t *index, const char *name,
   json_array_foreach(manifests, i, d)
   {
     const char *mt = json_string_value(json_object_get(d, "mediaType"));
-    cleanup_free char *own = name ? NULL : name_of(json_object_get(d, "annotations"));
+    cleanup_free char *own =
+        name ? NULL : name_of(json_object_get(d, "annotations"));
     const char *nm = name ? name : own;
     if (mt && (strstr(mt, "image.index") || strstr(mt, "manifest.list"))) {
       if (depth >= 4)
@@ -404,8 +403,10 @@ static int add_docker(int dir_fd, json_t *manifest, struct load_image **list,
   {
     const char *cpath = json_string_value(json_object_get(e, "Config"));
     if (!cpath)
-      return wb_error_set(err, -EINVAL, "manifest.json: entry %zu has no "
-                          "Config", i);
+      return wb_error_set(err, -EINVAL,
+                          "manifest.json: entry %zu has no "
+                          "Config",
+                          i);
     json_t *config = NULL;
     int r = read_json(dir_fd, cpath, NULL, &config, err);
     if (r < 0)
@@ -446,8 +447,7 @@ struct tar_pipe {
   char buf[128 * 1024];
 };
 
-static la_ssize_t tar_pipe_read(struct archive *a, void *data,
-                                const void **buf)
+static la_ssize_t tar_pipe_read(struct archive *a, void *data, const void **buf)
 {
   struct tar_pipe *p = data;
   la_ssize_t n = archive_read_data(p->raw, p->buf, sizeof p->buf);
@@ -539,8 +539,8 @@ static int extract_layer(int fd, int diff_fd, char **diff_hex, char **blob_hex,
   wb_extract_free(&x);
   if (ret < 0)
     return ret;
-  for (la_ssize_t n; in->bytes > 0 &&
-                     (n = archive_read_data(raw, p->buf, sizeof p->buf)) != 0;) {
+  for (la_ssize_t n; in->bytes > 0 && (n = archive_read_data(
+                                           raw, p->buf, sizeof p->buf)) != 0;) {
     if (n < 0)
       return wb_error_set(err, -EINVAL, "%s", archive_error_string(raw));
     EVP_DigestUpdate(md, p->buf, n);
@@ -603,8 +603,8 @@ static int load_layer(const char *root, const char *work, int dir_fd,
   const char *want_blob = li->layer_digests[i];
   if (*want_blob && strcmp(want_blob + 7, blob) != 0)
     return wb_error_set(err, -EINVAL,
-                        "layer %s: content does not match its digest %s",
-                        path, want_blob);
+                        "layer %s: content does not match its digest %s", path,
+                        want_blob);
   if (strcmp(got, diff_id) != 0)
     return wb_error_set(err, -EINVAL,
                         "layer %s: uncompressed content sha256:%s does not "
@@ -633,8 +633,7 @@ static char *image_digest(json_t *layers, json_t *config, const char *created)
   return wb_sha256_hex(text, strlen(text));
 }
 
-static int strv_field(json_t *cfg, const char *key, char ***out,
-                      wb_error *err)
+static int strv_field(json_t *cfg, const char *key, char ***out, wb_error *err)
 {
   json_t *v = json_object_get(cfg, key);
   if (!v || json_is_null(v))
@@ -647,15 +646,14 @@ static int strv_field(json_t *cfg, const char *key, char ***out,
   json_array_foreach(v, i, s)
   {
     if (!json_is_string(s))
-      return wb_error_set(err, -EINVAL,
-                          "image config: %s[%zu] is not a string", key, i);
+      return wb_error_set(err, -EINVAL, "image config: %s[%zu] is not a string",
+                          key, i);
     strv_push(out, json_string_value(s));
   }
   return 0;
 }
 
-static int config_to_image(json_t *config, struct wb_image *img,
-                           wb_error *err)
+static int config_to_image(json_t *config, struct wb_image *img, wb_error *err)
 {
   json_t *c = json_object_get(config, "config");
   if (!c)
@@ -787,10 +785,10 @@ static int store_image(const char *root, const struct load_image *li,
     json_decref(jlayers);
     json_decref(config);
   } else {
-    json_t *doc = json_pack("{s:s, s:s, s:o, s:[], s:o, s:I, s:o}", "id", id,
-                            "created", created, "layers", jlayers, "tags",
-                            "config", config, "size", (json_int_t)total,
-                            "history", store_history(li->config, ids));
+    json_t *doc =
+        json_pack("{s:s, s:s, s:o, s:[], s:o, s:I, s:o}", "id", id, "created",
+                  created, "layers", jlayers, "tags", "config", config, "size",
+                  (json_int_t)total, "history", store_history(li->config, ids));
     json_t *author = json_object_get(li->config, "author");
     if (json_is_string(author))
       json_object_set(doc, "author", author);
@@ -806,8 +804,8 @@ static int store_image(const char *root, const struct load_image *li,
   return 0;
 }
 
-static int load_in(const char *root, int in_fd, const char *work,
-                   char ***lines, wb_error *err)
+static int load_in(const char *root, int in_fd, const char *work, char ***lines,
+                   wb_error *err)
 {
   cleanup_free char *dir = path_join(work, "archive");
   if (mkdir(dir, 0700) < 0)

@@ -44,11 +44,11 @@ struct blob_layer {
 struct saved_image {
   struct wb_image *img;
   json_t *doc;
-  char *config;    /* canonical JSON */
+  char *config; /* canonical JSON */
   char *config_digest;
-  char *manifest;  /* canonical JSON */
+  char *manifest; /* canonical JSON */
   char *manifest_digest;
-  size_t *layers;  /* indexes into the save's layer list */
+  size_t *layers; /* indexes into the save's layer list */
   size_t nlayers;
 };
 
@@ -153,8 +153,7 @@ static json_t *oci_history(json_t *doc, char **layers)
   return out;
 }
 
-static int prepare_image(struct save *s, struct saved_image *si,
-                         wb_error *err)
+static int prepare_image(struct save *s, struct saved_image *si, wb_error *err)
 {
   json_t *diff_ids = json_array();
   json_t *mlayers = json_array();
@@ -169,11 +168,10 @@ static int prepare_image(struct save *s, struct saved_image *si,
     }
     const struct blob_layer *l = &s->layers[si->layers[i]];
     json_array_append_new(diff_ids, json_sprintf("sha256:%s", l->digest));
-    json_array_append_new(mlayers,
-                          json_pack("{s:s, s:o, s:I}", "mediaType", MT_LAYER,
-                                    "digest",
-                                    json_sprintf("sha256:%s", l->digest),
-                                    "size", (json_int_t)l->size));
+    json_array_append_new(
+        mlayers, json_pack("{s:s, s:o, s:I}", "mediaType", MT_LAYER, "digest",
+                           json_sprintf("sha256:%s", l->digest), "size",
+                           (json_int_t)l->size));
   }
   json_t *stored = json_object_get(si->doc, "config");
   json_t *cfg = json_object();
@@ -185,20 +183,20 @@ static int prepare_image(struct save *s, struct saved_image *si,
       continue;
     copy_field(cfg, keys[i], stored, keys[i]);
   }
-  json_t *config = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:o}, s:o}",
-                             "architecture", go_arch(), "os", "linux",
-                             "created", si->img->created, "config", cfg,
-                             "rootfs", "type", "layers", "diff_ids", diff_ids,
-                             "history", oci_history(si->doc, si->img->layers));
+  json_t *config =
+      json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:o}, s:o}", "architecture",
+                go_arch(), "os", "linux", "created", si->img->created, "config",
+                cfg, "rootfs", "type", "layers", "diff_ids", diff_ids,
+                "history", oci_history(si->doc, si->img->layers));
   copy_field(config, "author", si->doc, "author");
   si->config = canonical(config);
   json_decref(config);
   si->config_digest = wb_sha256_hex(si->config, strlen(si->config));
-  json_t *manifest = json_pack(
-      "{s:i, s:s, s:{s:s, s:o, s:I}, s:o}", "schemaVersion", 2, "mediaType",
-      MT_MANIFEST, "config", "mediaType", MT_CONFIG, "digest",
-      json_sprintf("sha256:%s", si->config_digest), "size",
-      (json_int_t)strlen(si->config), "layers", mlayers);
+  json_t *manifest =
+      json_pack("{s:i, s:s, s:{s:s, s:o, s:I}, s:o}", "schemaVersion", 2,
+                "mediaType", MT_MANIFEST, "config", "mediaType", MT_CONFIG,
+                "digest", json_sprintf("sha256:%s", si->config_digest), "size",
+                (json_int_t)strlen(si->config), "layers", mlayers);
   si->manifest = canonical(manifest);
   json_decref(manifest);
   si->manifest_digest = wb_sha256_hex(si->manifest, strlen(si->manifest));
@@ -263,8 +261,7 @@ static int collect(struct save *s, const char *const *refs, wb_error *err)
 
 static int out_error(struct archive *a, const char *what, wb_error *err)
 {
-  return wb_error_set(err, -EIO, "write %s: %s", what,
-                      archive_error_string(a));
+  return wb_error_set(err, -EIO, "write %s: %s", what, archive_error_string(a));
 }
 
 static struct archive_entry *fixed_entry(const char *path, bool dir,
@@ -328,14 +325,12 @@ static int put_layer(struct save *s, struct archive *a,
   cleanup_free char *digest = NULL;
   uint64_t size = 0;
   const char *dirs[] = {dir};
-  r = wb_tar_dirs(dirs, 1, WB_TAR_LAYER, sink_archive, a, &digest, &size,
-                  err);
+  r = wb_tar_dirs(dirs, 1, WB_TAR_LAYER, sink_archive, a, &digest, &size, err);
   if (r < 0)
     return wb_error_prefix(err, "layer %.12s", l->id);
   if (size != l->size || strcmp(digest, l->digest) != 0)
     return wb_error_set(err, -EIO,
-                        "layer %.12s changed while it was being saved",
-                        l->id);
+                        "layer %.12s changed while it was being saved", l->id);
   return 0;
 }
 
@@ -357,8 +352,7 @@ static char *index_json(struct save *s)
     const struct saved_image *si =
         &s->images[json_integer_value(json_array_get(e, 0))];
     const char *name = json_string_value(json_array_get(e, 1));
-    json_t *m = json_pack("{s:s, s:o, s:I}", "mediaType", MT_MANIFEST,
-                          "digest",
+    json_t *m = json_pack("{s:s, s:o, s:I}", "mediaType", MT_MANIFEST, "digest",
                           json_sprintf("sha256:%s", si->manifest_digest),
                           "size", (json_int_t)strlen(si->manifest));
     if (name)
@@ -368,8 +362,8 @@ static char *index_json(struct save *s)
                                     tag_of(name)));
     json_array_append_new(manifests, m);
   }
-  json_t *index = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2,
-                            "mediaType", MT_INDEX, "manifests", manifests);
+  json_t *index = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType",
+                            MT_INDEX, "manifests", manifests);
   char *text = canonical(index);
   json_decref(index);
   return text;

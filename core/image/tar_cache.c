@@ -41,8 +41,8 @@ int wb_layer_tar_cached(const char *root, const char *id, char **digest,
   return 0;
 }
 
-void wb_layer_tar_remember(const char *root, const char *id,
-                           const char *digest, uint64_t size)
+void wb_layer_tar_remember(const char *root, const char *id, const char *digest,
+                           uint64_t size)
 {
   cleanup_free char *path = cache_path(root, id);
   cleanup_free char *text = xasprintf("%s %" PRIu64 "\n", digest, size);

@@ -26,11 +26,11 @@ int wb_container_capture(struct wb_context *ctx, struct wb_container *c,
                          const char *layer_dir, bool pause, wb_error *err);
 
 struct wb_commit_opts {
-  const char *message;         /* history comment, or NULL */
-  const char *author;          /* or NULL */
-  const char *const *changes;  /* Dockerfile instructions, NULL-terminated */
-  const char *tag;             /* "repo[:tag]" or NULL */
-  bool pause;                  /* freeze a running container meanwhile */
+  const char *message;        /* history comment, or NULL */
+  const char *author;         /* or NULL */
+  const char *const *changes; /* Dockerfile instructions, NULL-terminated */
+  const char *tag;            /* "repo[:tag]" or NULL */
+  bool pause;                 /* freeze a running container meanwhile */
 };
 
 /* The container's changes (its storage driver's diff) become one new
@@ -55,7 +55,7 @@ struct wb_history_entry {
   char *comment;    /* or NULL */
   char *author;     /* or NULL */
   bool adds_layer;
-  uint64_t size;    /* of the layer it added */
+  uint64_t size; /* of the layer it added */
 };
 int wb_image_history(const char *root, const char *ref,
                      struct wb_history_entry **out, size_t *count,

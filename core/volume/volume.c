@@ -126,11 +126,12 @@ static int create_locked(const char *root, const char *name, bool anonymous,
   cleanup_free char *final = path_join(dir, name);
   cleanup_free char *mountpoint = path_join(final, "_data");
   cleanup_free char *now = wb_now_rfc3339();
-  json_t *doc = json_pack(
-      "{s:s, s:s, s:s, s:s, s:{}, s:{}, s:s, s:b}", "Name", name, "CreatedAt",
-      now, "Driver", "local", "Mountpoint", mountpoint, "Labels", "Options",
-      "Scope", "local", "Anonymous", anonymous);
-  cleanup_free char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_t *doc =
+      json_pack("{s:s, s:s, s:s, s:s, s:{}, s:{}, s:s, s:b}", "Name", name,
+                "CreatedAt", now, "Driver", "local", "Mountpoint", mountpoint,
+                "Labels", "Options", "Scope", "local", "Anonymous", anonymous);
+  cleanup_free char *text =
+      json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   json_decref(doc);
   cleanup_free char *meta = path_join(tmp, "volume.json");
   int r = 0;
@@ -159,8 +160,8 @@ int wb_volume_create(const char *root, const char *name, bool anonymous,
   cleanup_free char *n = name ? xstrdup(name) : random_name();
   if (!wb_volume_name_valid(n))
     return wb_error_set(err, -EINVAL,
-                        "invalid volume name \"%s\": only \"%s\" is allowed",
-                        n, name_rule);
+                        "invalid volume name \"%s\": only \"%s\" is allowed", n,
+                        name_rule);
   cleanup_close int lock = volumes_lock(root, err);
   if (lock < 0)
     return lock;
@@ -317,8 +318,8 @@ static int remove_locked(const char *root, const char *name, const char *except,
       free(list);
       list = l;
     }
-    return wb_error_set(err, -EBUSY,
-                        "remove %s: volume is in use - [%s]", name, list);
+    return wb_error_set(err, -EBUSY, "remove %s: volume is in use - [%s]", name,
+                        list);
   }
   cleanup_free char *dir = volumes_dir(root);
   cleanup_free char *src = path_join(dir, name);
@@ -372,7 +373,8 @@ int wb_volume_parse_spec(const char *spec, struct wb_bind *out, wb_error *err)
     return bad_spec(err, spec, "expected [SOURCE:]CONTAINER[:ro|rw]");
   for (int i = 0; i < n; i++)
     if (!*parts[i])
-      return bad_spec(err, spec, "empty field; expected [SOURCE:]CONTAINER[:ro|rw]");
+      return bad_spec(err, spec,
+                      "empty field; expected [SOURCE:]CONTAINER[:ro|rw]");
   const char *src = n >= 2 ? parts[0] : "";
   const char *dst = n >= 2 ? parts[1] : parts[0];
   bool ro = false;
@@ -414,8 +416,8 @@ static int resolve_one(const char *root, struct wb_bind *b, wb_error *err)
   }
   bool anonymous = !b->source || !*b->source;
   cleanup_free char *name = NULL;
-  int r = wb_volume_create(root, anonymous ? NULL : b->source, anonymous,
-                           &name, NULL, err);
+  int r = wb_volume_create(root, anonymous ? NULL : b->source, anonymous, &name,
+                           NULL, err);
   if (r < 0)
     return r;
   free(b->source);

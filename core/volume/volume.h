@@ -56,8 +56,7 @@ int wb_volume_prune(const char *root, bool all, char ***removed,
  * volume name, or "" for an anonymous volume, until
  * wb_volume_resolve_binds() makes it a host path.  Bad specs: -EINVAL with
  * "invalid volume specification: ...". */
-int wb_volume_parse_spec(const char *spec, struct wb_bind *out,
-                         wb_error *err);
+int wb_volume_parse_spec(const char *spec, struct wb_bind *out, wb_error *err);
 /* For `run`, after parsing and before wb_container_create(): bind sources
  * that are volume names become R/volumes/<name>/_data (created when
  * missing), "" becomes a new anonymous volume, and a missing absolute host

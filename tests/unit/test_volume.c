@@ -102,8 +102,8 @@ static void test_parse_bad(void **state)
 {
   (void)state;
   static const char *const bad[] = {
-      ":/x",     "/x:relative", "/x:/y:bogus", "/x:/", "/x://", "/x:",
-      "a:b:c:d", "relative",    "bad name:/x", ".v:/x", "",     "/x::ro",
+      ":/x",     "/x:relative", "/x:/y:bogus", "/x:/",  "/x://", "/x:",
+      "a:b:c:d", "relative",    "bad name:/x", ".v:/x", "",      "/x::ro",
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     struct wb_bind b = {0};
@@ -129,8 +129,7 @@ static void test_data_path_and_back(void **state)
 }
 
 /* A container state naming `source` as a bind, as run records it. */
-static void fake_container(const char *root, const char *id,
-                           const char *source)
+static void fake_container(const char *root, const char *id, const char *source)
 {
   cleanup_free char *dir = xasprintf("%s/containers/%s", root, id);
   assert_int_equal(mkdir_p(dir, 0700, NULL), 0);
@@ -196,12 +195,14 @@ static void test_create_existing_and_prune(void **state)
   struct fixture *f = *state;
   cleanup_error wb_error err = WB_ERROR_INIT;
   bool created = false;
-  assert_int_equal(wb_volume_create(f->root, "v", false, NULL, &created, &err), 0);
+  assert_int_equal(wb_volume_create(f->root, "v", false, NULL, &created, &err),
+                   0);
   assert_true(created);
   cleanup_free char *data = wb_volume_data_path(f->root, "v");
   cleanup_free char *file = path_join(data, "f");
   assert_int_equal(write_file(file, "12345", 5, NULL), 0);
-  assert_int_equal(wb_volume_create(f->root, "v", false, NULL, &created, &err), 0);
+  assert_int_equal(wb_volume_create(f->root, "v", false, NULL, &created, &err),
+                   0);
   assert_false(created);
   assert_int_equal(access(file, F_OK), 0); /* not emptied */
   cleanup_free char *anon = NULL;
