@@ -566,7 +566,7 @@ static void test_auto_cgroup_prefers_v2(void **state)
   const char *root = *state;
   struct wb_context ctx = {0};
   context_init(&ctx, root,
-               make_plugin_dir(root, "cgroup-v2.so", "auto/cgroup-v1.so",
+               make_plugin_dir(root, "cgroup-v2.so", "auto/good/cgroup-v2.so",
                                "cgroup-v1.so", "auto/cgroup-v1.so", NULL));
   wb_error err = WB_ERROR_INIT;
   struct wb_driver *d = NULL;
