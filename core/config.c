@@ -162,8 +162,7 @@ int wb_config_load(struct wb_config *c, const char *explicit_path,
   return validate(c, err);
 }
 
-int wb_config_load_string(struct wb_config *c, const char *text,
-                          wb_error *err)
+int wb_config_load_string(struct wb_config *c, const char *text, wb_error *err)
 {
   init_empty(c);
   if (config_read_string(&c->cfg, text) != CONFIG_TRUE)

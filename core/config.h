@@ -28,8 +28,7 @@ struct wb_config {
 int wb_config_load(struct wb_config *c, const char *explicit_path,
                    wb_error *err);
 /* Parse from a string (unit tests). */
-int wb_config_load_string(struct wb_config *c, const char *text,
-                          wb_error *err);
+int wb_config_load_string(struct wb_config *c, const char *text, wb_error *err);
 void wb_config_free(struct wb_config *c);
 
 /* The group of driver options, e.g. kind "log" name "file" -> log.file;

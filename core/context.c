@@ -127,8 +127,8 @@ int wb_context_driver(struct wb_context *ctx, uint32_t kind,
   else {
     r = wb_context_load_driver(ctx, kind, arg, &ctx->driver[kind], err);
     if (r == 0 && kind == WB_PLUGIN_CGROUP)
-      ctx->cgroup_reason = xasprintf("%s: cgroup.driver = %s",
-                                     ctx->driver_from[kind], arg);
+      ctx->cgroup_reason =
+          xasprintf("%s: cgroup.driver = %s", ctx->driver_from[kind], arg);
   }
   if (r < 0)
     return r;
@@ -163,7 +163,8 @@ int wb_context_driver_named(struct wb_context *ctx, uint32_t kind,
   }
   size_t n = sizeof ctx->extra / sizeof *ctx->extra, i;
   for (i = 0; i < n && ctx->extra[i]; i++)
-    if (ctx->extra[i]->desc->kind == kind && driver_matches(ctx, ctx->extra[i], name)) {
+    if (ctx->extra[i]->desc->kind == kind &&
+        driver_matches(ctx, ctx->extra[i], name)) {
       *out = ctx->extra[i];
       return 0;
     }

@@ -12,8 +12,8 @@
 
 static int bad(wb_error *err, const char *path, const char *why)
 {
-  return wb_error_set(err, -ENOEXEC, "driver %s: not a usable shared object: %s",
-                      path, why);
+  return wb_error_set(err, -ENOEXEC,
+                      "driver %s: not a usable shared object: %s", path, why);
 }
 
 int wb_elf_check(int fd, const char *path, wb_error *err)
@@ -26,8 +26,7 @@ int wb_elf_check(int fd, const char *path, wb_error *err)
   ssize_t n = pread(fd, &eh, sizeof eh, 0);
   if (n < SELFMAG || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
     return wb_error_set(err, -ENOEXEC,
-                        "driver %s: not a shared object (no ELF header)",
-                        path);
+                        "driver %s: not a shared object (no ELF header)", path);
   if (n != (ssize_t)sizeof eh)
     return bad(err, path, "truncated ELF header");
   if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
@@ -56,7 +55,8 @@ int wb_elf_check(int fd, const char *path, wb_error *err)
       continue;
     if (ph[i].p_offset > (uint64_t)size ||
         ph[i].p_filesz > (uint64_t)size - ph[i].p_offset)
-      return bad(err, path, "truncated (a segment lies beyond the end of the "
+      return bad(err, path,
+                 "truncated (a segment lies beyond the end of the "
                  "file)");
     if (ph[i].p_filesz > ph[i].p_memsz)
       return bad(err, path, "bad segment sizes");

@@ -19,8 +19,10 @@ static void usage(FILE *out)
         "A container runtime with pluggable storage, cgroup and log drivers.\n"
         "\n"
         "Options:\n"
-        "  --config PATH          configuration file (default: $WHALEBOX_CONFIG,\n"
-        "                         else " WB_SYSCONFDIR "/whalebox/whalebox.conf)\n"
+        "  --config PATH          configuration file (default: "
+        "$WHALEBOX_CONFIG,\n"
+        "                         else " WB_SYSCONFDIR
+        "/whalebox/whalebox.conf)\n"
         "  --root DIR             state root (images, containers)\n"
         "  --plugin-dir DIR       where drivers are looked up\n"
         "  --storage-driver NAME  storage driver (name or absolute .so path)\n"
@@ -58,8 +60,15 @@ static int parse_global_flags(int argc, char **argv, struct wb_context *ctx,
                               const char **config_path,
                               enum global_action *action, wb_error *err)
 {
-  enum { O_CONFIG = 256, O_ROOT, O_PLUGIN_DIR, O_STORAGE, O_CGROUP, O_LOG,
-         O_LEVEL };
+  enum {
+    O_CONFIG = 256,
+    O_ROOT,
+    O_PLUGIN_DIR,
+    O_STORAGE,
+    O_CGROUP,
+    O_LOG,
+    O_LEVEL
+  };
   static const struct option opts[] = {
       {"config", required_argument, NULL, O_CONFIG},
       {"root", required_argument, NULL, O_ROOT},
@@ -122,7 +131,8 @@ static int parse_global_flags(int argc, char **argv, struct wb_context *ctx,
       if (optopt)
         return wb_error_set(err, -EINVAL,
                             "unknown flag -%c; see 'whalebox --help'", optopt);
-      return wb_error_set(err, -EINVAL, "unknown flag %s; see 'whalebox --help'",
+      return wb_error_set(err, -EINVAL,
+                          "unknown flag %s; see 'whalebox --help'",
                           argv[optind - 1]);
     }
   }

@@ -17,9 +17,9 @@
 
 /* Smallest descriptor and ops tables ABI 1.0 defines. */
 #define DESC_V1_0_SIZE (offsetof(struct wb_plugin, ops) + sizeof(void *))
-#define STORAGE_V1_0_SIZE                                                    \
+#define STORAGE_V1_0_SIZE                                                      \
   (offsetof(struct wb_storage_ops, diff) + sizeof(void *))
-#define CGROUP_V1_0_SIZE                                                     \
+#define CGROUP_V1_0_SIZE                                                       \
   (offsetof(struct wb_cgroup_ops, freeze) + sizeof(void *))
 #define LOG_V1_0_SIZE (offsetof(struct wb_log_ops, remove) + sizeof(void *))
 
@@ -172,8 +172,9 @@ static int validate(struct wb_driver *d, uint32_t want_kind,
     return wb_error_set(err, -EPROTO, "driver %s: unsupported kind %u", path,
                         p->kind);
   if (want_kind && p->kind != want_kind)
-    return wb_error_set(err, -EPROTO, "driver %s: is a %s driver, not a %s driver",
-                        path, wb_kind_name(p->kind), wb_kind_name(want_kind));
+    return wb_error_set(err, -EPROTO,
+                        "driver %s: is a %s driver, not a %s driver", path,
+                        wb_kind_name(p->kind), wb_kind_name(want_kind));
   if (!valid_name(p->name))
     return wb_error_set(err, -EPROTO,
                         "driver %s: invalid name (want [a-z0-9_-], 1-64 chars)",
@@ -194,10 +195,9 @@ static int validate(struct wb_driver *d, uint32_t want_kind,
   if (!ops)
     return wb_error_set(err, -EPROTO, "driver %s: has no ops table", path);
   if (*ops < ops_min_size(p->kind))
-    return wb_error_set(err, -EPROTO,
-                        "driver %s: %s ops table is %u bytes, ABI 1.0 needs %zu",
-                        path, wb_kind_name(p->kind), *ops,
-                        ops_min_size(p->kind));
+    return wb_error_set(
+        err, -EPROTO, "driver %s: %s ops table is %u bytes, ABI 1.0 needs %zu",
+        path, wb_kind_name(p->kind), *ops, ops_min_size(p->kind));
   const char *op = missing_op(p->kind, ops);
   if (op)
     return wb_error_set(err, -EPROTO, "driver %s: required op %s() is missing",
@@ -372,8 +372,8 @@ static int check_options(struct wb_driver *d, const struct wb_config *cfg,
       static const char *const tn[] = {"?", "a string", "an integer",
                                        "a boolean", "a size (e.g. \"10m\")"};
       return wb_error_set(err, -EINVAL, "%s:%u: '%s.%s.%s' must be %s", file,
-                          line, wb_kind_name(d->desc->kind), d->desc->name,
-                          key, o->type >= 1 && o->type <= 4 ? tn[o->type] : "?");
+                          line, wb_kind_name(d->desc->kind), d->desc->name, key,
+                          o->type >= 1 && o->type <= 4 ? tn[o->type] : "?");
     }
   }
   return 0;

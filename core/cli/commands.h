@@ -25,21 +25,21 @@ const struct wb_command *const *wb_command_list(size_t *n);
 const struct wb_command *wb_command_find(const char *name);
 
 /* Define and register verb `name` (the C identifier) as "<cli_name>". */
-#define WB_COMMAND(ident, cli_name, text)                                    \
-  static int wb_cmd_##ident(struct wb_context *ctx, int argc, char **argv,   \
-                            wb_error *err);                                  \
-  static const struct wb_command wb_cmd_desc_##ident = {                     \
-      cli_name, wb_cmd_##ident, text, 0};                                    \
-  __attribute__((used, section("wb_commands"))) static const struct          \
-      wb_command *const wb_cmd_ptr_##ident = &wb_cmd_desc_##ident;           \
-  static int wb_cmd_##ident(struct wb_context *ctx, int argc, char **argv,   \
+#define WB_COMMAND(ident, cli_name, text)                                      \
+  static int wb_cmd_##ident(struct wb_context *ctx, int argc, char **argv,     \
+                            wb_error *err);                                    \
+  static const struct wb_command wb_cmd_desc_##ident = {                       \
+      cli_name, wb_cmd_##ident, text, 0};                                      \
+  __attribute__((used, section("wb_commands"))) static const struct wb_command \
+      *const wb_cmd_ptr_##ident = &wb_cmd_desc_##ident;                        \
+  static int wb_cmd_##ident(struct wb_context *ctx, int argc, char **argv,     \
                             wb_error *err)
 
 /* Register another name for an existing verb, hidden from help. */
-#define WB_COMMAND_ALIAS(ident, cli_name, target_ident)                      \
-  static const struct wb_command wb_cmd_desc_##ident = {                     \
-      cli_name, wb_cmd_##target_ident, NULL, 1};                             \
-  __attribute__((used, section("wb_commands"))) static const struct          \
-      wb_command *const wb_cmd_ptr_##ident = &wb_cmd_desc_##ident
+#define WB_COMMAND_ALIAS(ident, cli_name, target_ident)                        \
+  static const struct wb_command wb_cmd_desc_##ident = {                       \
+      cli_name, wb_cmd_##target_ident, NULL, 1};                               \
+  __attribute__((used, section("wb_commands"))) static const struct wb_command \
+      *const wb_cmd_ptr_##ident = &wb_cmd_desc_##ident
 
 #endif

@@ -58,13 +58,20 @@ static json_t *driver_entry(struct wb_context *ctx, uint32_t kind)
 
 static void print_text(json_t *info)
 {
-  printf("Version:          %s\n", json_string_value(json_object_get(info, "version")));
-  printf("Kernel:           %s\n", json_string_value(json_object_get(info, "kernel")));
-  printf("Cgroup mode:      %s\n", json_string_value(json_object_get(info, "cgroup_mode")));
-  printf("Config:           %s\n", json_string_value(json_object_get(info, "config")));
-  printf("State root:       %s\n", json_string_value(json_object_get(info, "root")));
-  printf("Plugin directory: %s\n", json_string_value(json_object_get(info, "plugin_dir")));
-  printf("Cgroup parent:    %s\n", json_string_value(json_object_get(info, "cgroup_parent")));
+  printf("Version:          %s\n",
+         json_string_value(json_object_get(info, "version")));
+  printf("Kernel:           %s\n",
+         json_string_value(json_object_get(info, "kernel")));
+  printf("Cgroup mode:      %s\n",
+         json_string_value(json_object_get(info, "cgroup_mode")));
+  printf("Config:           %s\n",
+         json_string_value(json_object_get(info, "config")));
+  printf("State root:       %s\n",
+         json_string_value(json_object_get(info, "root")));
+  printf("Plugin directory: %s\n",
+         json_string_value(json_object_get(info, "plugin_dir")));
+  printf("Cgroup parent:    %s\n",
+         json_string_value(json_object_get(info, "cgroup_parent")));
   printf("Drivers:\n");
   json_t *drivers = json_object_get(info, "drivers");
   const char *kind;
@@ -87,13 +94,13 @@ static void print_text(json_t *info)
     {
       const char *why = json_string_value(json_object_get(p, "reason"));
       printf("           probe %s: %s\n",
-             json_string_value(json_object_get(p, "driver")),
-             why ? why : "ok");
+             json_string_value(json_object_get(p, "driver")), why ? why : "ok");
     }
   }
 }
 
-WB_COMMAND(info, "info", "Show the host, the configuration and the drivers chosen")
+WB_COMMAND(info, "info",
+           "Show the host, the configuration and the drivers chosen")
 {
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {"help", no_argument, NULL, 'h'},
@@ -110,13 +117,16 @@ WB_COMMAND(info, "info", "Show the host, the configuration and the drivers chose
     else if (c == 'f' && strcmp(optarg, "table") == 0)
       json = false;
     else if (c == 'f')
-      return wb_error_set(err, -EINVAL, "info: --format %s: must be json or table", optarg);
+      return wb_error_set(err, -EINVAL,
+                          "info: --format %s: must be json or table", optarg);
     else
-      return wb_error_set(err, -EINVAL, "info: unknown flag %s; see 'whalebox info --help'",
+      return wb_error_set(err, -EINVAL,
+                          "info: unknown flag %s; see 'whalebox info --help'",
                           argv[optind - 1]);
   }
   if (optind < argc)
-    return wb_error_set(err, -EINVAL, "info: unexpected argument '%s'", argv[optind]);
+    return wb_error_set(err, -EINVAL, "info: unexpected argument '%s'",
+                        argv[optind]);
   struct utsname u;
   uname(&u);
   json_t *info = json_pack(

@@ -24,8 +24,7 @@ static int cmp_str(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static json_t *describe(struct wb_context *ctx, const char *path,
-                        json_t *seen)
+static json_t *describe(struct wb_context *ctx, const char *path, json_t *seen)
 {
   cleanup_error wb_error e = WB_ERROR_INIT;
   cleanup_driver struct wb_driver *d = NULL;
@@ -45,10 +44,9 @@ static json_t *describe(struct wb_context *ctx, const char *path,
     json_object_set_new(o, "summary", json_string(d->desc->summary));
   json_t *first = json_object_get(seen, d->label);
   if (first) {
-    cleanup_free char *msg =
-        xasprintf("driver %s: duplicates %s driver '%s' of %s", path,
-                  wb_kind_name(d->desc->kind), d->desc->name,
-                  json_string_value(first));
+    cleanup_free char *msg = xasprintf(
+        "driver %s: duplicates %s driver '%s' of %s", path,
+        wb_kind_name(d->desc->kind), d->desc->name, json_string_value(first));
     json_object_set_new(o, "status", json_string("error"));
     json_object_set_new(o, "error", json_string(msg));
     return o;
@@ -63,7 +61,9 @@ static json_t *describe(struct wb_context *ctx, const char *path,
   return o;
 }
 
-WB_COMMAND(plugins, "plugins", "List the drivers in the plugin directory and whether they work here")
+WB_COMMAND(
+    plugins, "plugins",
+    "List the drivers in the plugin directory and whether they work here")
 {
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {"help", no_argument, NULL, 'h'},
@@ -75,16 +75,21 @@ WB_COMMAND(plugins, "plugins", "List the drivers in the plugin directory and whe
       fputs(usage_text, stdout);
       return 0;
     }
-    if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
+    if (c == 'f' &&
+        (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
       json = strcmp(optarg, "json") == 0;
     else if (c == 'f')
-      return wb_error_set(err, -EINVAL, "plugins: --format %s: must be json or table", optarg);
+      return wb_error_set(
+          err, -EINVAL, "plugins: --format %s: must be json or table", optarg);
     else
-      return wb_error_set(err, -EINVAL, "plugins: unknown flag %s; see 'whalebox plugins --help'",
-                          argv[optind - 1]);
+      return wb_error_set(
+          err, -EINVAL,
+          "plugins: unknown flag %s; see 'whalebox plugins --help'",
+          argv[optind - 1]);
   }
   if (optind < argc)
-    return wb_error_set(err, -EINVAL, "plugins: unexpected argument '%s'", argv[optind]);
+    return wb_error_set(err, -EINVAL, "plugins: unexpected argument '%s'",
+                        argv[optind]);
 
   cleanup_dir DIR *dir = opendir(ctx->plugin_dir);
   if (!dir)

@@ -8,8 +8,8 @@
 #include "../container/foreground.h"
 #include "../container/lifecycle.h"
 #include "../container/monitor.h"
-#include "../util/xalloc.h"
 #include "../util/cleanup.h"
+#include "../util/xalloc.h"
 #include "commands.h"
 #include "run_options.h"
 
@@ -23,7 +23,8 @@ static const char usage_text[] =
     "  -i, --interactive        keep stdin open\n"
     "  -t, --tty                allocate a pseudo-terminal\n"
     "      --rm                 remove the container when it exits\n"
-    "      --name NAME          name the container ([a-zA-Z0-9][a-zA-Z0-9_.-]*)\n"
+    "      --name NAME          name the container "
+    "([a-zA-Z0-9][a-zA-Z0-9_.-]*)\n"
     "  -e, --env K=V            set an environment variable (repeatable)\n"
     "      --env-file FILE      read K=V lines from FILE\n"
     "  -w, --workdir DIR        working directory inside the container\n"
@@ -46,7 +47,8 @@ static const char usage_text[] =
     "      --cap-add CAP        add a capability (or ALL)\n"
     "      --cap-drop CAP       drop a capability (or ALL)\n"
     "      --privileged         all capabilities, no seccomp, no masked paths\n"
-    "      --security-opt OPT   seccomp=FILE|unconfined, no-new-privileges=false\n"
+    "      --security-opt OPT   seccomp=FILE|unconfined, "
+    "no-new-privileges=false\n"
     "\n"
     "Exit status: the command's own; 128+N when killed by signal N; 125 when\n"
     "whalebox fails; 126 when the command cannot be executed; 127 when it is\n"
@@ -59,8 +61,7 @@ static int run_detached(struct wb_context *ctx, struct wb_container *c,
     c->log_driver = xstrdup(ctx->driver_arg[WB_PLUGIN_LOG]);
   /* Load the log driver now: a bad one fails before anything exists. */
   struct wb_driver *log;
-  int r = wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, &log,
-                                  err);
+  int r = wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, &log, err);
   if (r < 0)
     return r;
   free(c->log_driver);
@@ -93,10 +94,10 @@ WB_COMMAND(run, "run", "Create and run a new container from an image")
    * so a typo or a broken driver is an error, not silently ignored. */
   if (c->log_driver || strcmp(ctx->driver_from[WB_PLUGIN_LOG], "flag") == 0) {
     struct wb_driver *log;
-    r = wb_context_driver_named(
-        ctx, WB_PLUGIN_LOG,
-        c->log_driver ? c->log_driver : ctx->driver_arg[WB_PLUGIN_LOG], &log,
-        err);
+    r = wb_context_driver_named(ctx, WB_PLUGIN_LOG,
+                                c->log_driver ? c->log_driver
+                                              : ctx->driver_arg[WB_PLUGIN_LOG],
+                                &log, err);
     if (r < 0)
       return r;
     free(c->log_driver);

@@ -106,8 +106,7 @@ static int add_env(struct wb_container *c, const char *kv, wb_error *err)
   return 0;
 }
 
-static int add_env_file(struct wb_container *c, const char *path,
-                        wb_error *err)
+static int add_env_file(struct wb_container *c, const char *path, wb_error *err)
 {
   cleanup_free char *text = NULL;
   int r = read_file(path, &text, NULL, err);
@@ -329,8 +328,8 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       break;
     case 'h':
       if (!*optarg || strlen(optarg) > 64)
-        return wb_error_set(err, -EINVAL,
-                            "invalid value \"%s\" for --hostname", optarg);
+        return wb_error_set(err, -EINVAL, "invalid value \"%s\" for --hostname",
+                            optarg);
       free(c->hostname);
       c->hostname = xstrdup(optarg);
       break;
@@ -361,8 +360,7 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       c->limits.cpuset_cpus = xstrdup(optarg);
       break;
     case O_CPUSET_MEMS:
-      r = wb_parse_cpuset("--cpuset-mems", optarg, wb_host_max_mem_node(),
-                          err);
+      r = wb_parse_cpuset("--cpuset-mems", optarg, wb_host_max_mem_node(), err);
       free((char *)c->limits.cpuset_mems);
       c->limits.cpuset_mems = xstrdup(optarg);
       break;

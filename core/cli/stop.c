@@ -135,8 +135,10 @@ static int do_kill(struct wb_context *ctx, const char *ref, void *arg)
   if (r == 0) {
     wb_container_refresh(c);
     if (!wb_container_running(c))
-      r = wb_error_set(&e, -ESRCH, "cannot kill container %s: it is not "
-                       "running", ref);
+      r = wb_error_set(&e, -ESRCH,
+                       "cannot kill container %s: it is not "
+                       "running",
+                       ref);
     else
       r = wb_container_signal(c, *(int *)arg, &e);
   }

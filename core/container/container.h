@@ -77,8 +77,8 @@ bool wb_container_name_valid(const char *name);
 /* ---- persistence (container/state.c) ---- */
 char *wb_containers_dir(const char *root);
 /* Claim `name` for `id` atomically; -EEXIST names the holder in err. */
-int wb_container_claim_name(const char *root, const char *name,
-                            const char *id, wb_error *err);
+int wb_container_claim_name(const char *root, const char *name, const char *id,
+                            wb_error *err);
 void wb_container_release_name(const char *root, const char *name,
                                const char *id);
 /* Write state.json atomically; durable (fsync) when `durable`. */

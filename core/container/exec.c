@@ -16,8 +16,8 @@
 #include "spawn.h"
 #include "sync.h"
 
-#define JOIN_FLAGS                                                           \
-  (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | \
+#define JOIN_FLAGS                                                             \
+  (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID |   \
    CLONE_NEWCGROUP)
 
 static int open_pty(int *master, int *slave, wb_error *err)
@@ -75,9 +75,8 @@ static int exec_child(const struct wb_container *c,
  * with CLONE_PARENT so that it is the runtime's own child, inside the
  * container's pid namespace. */
 static _Noreturn void join_and_fork(int pidfd, const struct wb_container *c,
-                                    const struct wb_exec_request *req,
-                                    int sync, const struct winsize *ws,
-                                    bool have_ws)
+                                    const struct wb_exec_request *req, int sync,
+                                    const struct winsize *ws, bool have_ws)
 {
   wb_error err = WB_ERROR_INIT;
   int type, code, fd;
@@ -86,11 +85,10 @@ static _Noreturn void join_and_fork(int pidfd, const struct wb_container *c,
     _exit(WB_EXIT_FAILURE);
   free(msg);
   if (setns(pidfd, JOIN_FLAGS) < 0) {
-    wb_error_set(&err, errno, "join the namespaces of container %s",
-                 c->name);
+    wb_error_set(&err, errno, "join the namespaces of container %s", c->name);
   } else {
-    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL,
-                               NULL, 0);
+    pid_t pid =
+        (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
     if (pid == 0) {
       exec_child(c, req, sync, ws, have_ws, &err);
       wb_sync_send(sync, WB_SYNC_ERROR, wb_error_exit_code(&err),

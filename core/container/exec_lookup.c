@@ -28,14 +28,15 @@ static int check_file(const char *path, const char *shown, wb_error *err)
   char buf[128];
   struct stat st;
   if (stat(path, &st) < 0)
-    return wb_error_set_exit(err, WB_EXIT_NOT_FOUND, -errno,
-                             "exec \"%s\": %s", shown, wb_errno_text(errno, buf, sizeof buf));
+    return wb_error_set_exit(err, WB_EXIT_NOT_FOUND, -errno, "exec \"%s\": %s",
+                             shown, wb_errno_text(errno, buf, sizeof buf));
   if (S_ISDIR(st.st_mode))
     return wb_error_set_exit(err, WB_EXIT_CANNOT_EXEC, -EISDIR,
                              "exec \"%s\": is a directory", shown);
   if (access(path, X_OK) < 0)
     return wb_error_set_exit(err, WB_EXIT_CANNOT_EXEC, -errno,
-                             "exec \"%s\": %s", shown, wb_errno_text(errno, buf, sizeof buf));
+                             "exec \"%s\": %s", shown,
+                             wb_errno_text(errno, buf, sizeof buf));
   return 0;
 }
 
@@ -75,7 +76,8 @@ int wb_exec_lookup(const char *cmd, char *const *env, char **path,
   char buf[128];
   if (denied)
     return wb_error_set_exit(err, WB_EXIT_CANNOT_EXEC, -denied,
-                             "exec \"%s\": %s", cmd, wb_errno_text(denied, buf, sizeof buf));
+                             "exec \"%s\": %s", cmd,
+                             wb_errno_text(denied, buf, sizeof buf));
   return wb_error_set_exit(err, WB_EXIT_NOT_FOUND, -ENOENT,
                            "exec: \"%s\": executable file not found in $PATH",
                            cmd);

@@ -30,8 +30,9 @@ static char **build_env(const struct wb_exec_spec *x, const char *home)
   char **env = NULL;
   bool path = has_var(c->env, "PATH=") || has_var(x->extra_env, "PATH=");
   if (!path)
-    strv_push(&env,
-              "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    strv_push(
+        &env,
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   cleanup_free char *hn = xasprintf("HOSTNAME=%s", c->hostname);
   strv_push(&env, hn);
   if (!has_var(c->env, "HOME=") && !has_var(x->extra_env, "HOME=")) {
@@ -123,8 +124,7 @@ int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err)
   execve(path, x->argv, env);
   int e = errno;
   char buf[128];
-  return wb_error_set_exit(err, e == ENOENT ? WB_EXIT_NOT_FOUND
-                                            : WB_EXIT_CANNOT_EXEC,
-                           -e, "exec \"%s\": %s", x->argv[0],
-                           wb_errno_text(e, buf, sizeof buf));
+  return wb_error_set_exit(
+      err, e == ENOENT ? WB_EXIT_NOT_FOUND : WB_EXIT_CANNOT_EXEC, -e,
+      "exec \"%s\": %s", x->argv[0], wb_errno_text(e, buf, sizeof buf));
 }

@@ -15,7 +15,7 @@
 #include "../util/cleanup.h"
 #include "../util/log.h"
 
-static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
                                 SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD};
 
 void wb_foreground_block_signals(sigset_t *old)
@@ -149,8 +149,11 @@ int wb_container_run_attached(struct wb_context *ctx, struct wb_container *c,
 {
   sigset_t old;
   wb_foreground_block_signals(&old);
-  struct wb_process p = {.pidfd = -1, .pty_master = -1, .stdin_fd = -1,
-                         .stdout_fd = -1, .stderr_fd = -1};
+  struct wb_process p = {.pidfd = -1,
+                         .pty_master = -1,
+                         .stdin_fd = -1,
+                         .stdout_fd = -1,
+                         .stderr_fd = -1};
   /* In the foreground this process is the container's monitor. */
   c->monitor_pid = getpid();
   c->monitor_start_time = wb_proc_start_time(c->monitor_pid);

@@ -13,8 +13,8 @@
 void wb_foreground_block_signals(sigset_t *old);
 
 /* Wait for p to exit; *status is its wait status. */
-int wb_foreground_wait(struct wb_process *p, const sigset_t *old,
-                       int *status, wb_error *err);
+int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
+                       wb_error *err);
 
 /* Start the created container c and stay attached until it ends: the
  * runtime is its monitor.  Returns the container's exit code, or < 0 when

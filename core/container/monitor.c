@@ -84,9 +84,8 @@ static _Noreturn void supervise(struct wb_context *ctx, struct wb_container *c,
   bool exited = false;
   int fds[2] = {p->pty_master >= 0 ? p->pty_master : out, errfd};
   while (!exited || fds[0] >= 0 || fds[1] >= 0) {
-    struct pollfd pfd[3] = {{sfd, POLLIN, 0},
-                            {fds[0], POLLIN, 0},
-                            {fds[1], POLLIN, 0}};
+    struct pollfd pfd[3] = {
+        {sfd, POLLIN, 0}, {fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
     /* After the exit only drain: the pid namespace is gone, so every
      * writer has closed, but a pty master never reports EOF. */
     int r = poll(pfd, 3, exited ? 100 : -1);
@@ -96,7 +95,8 @@ static _Noreturn void supervise(struct wb_context *ctx, struct wb_container *c,
       break;
     for (int i = 0; i < 2; i++)
       if (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
-        if (!drain(fds[i], sink, i == 0 ? WB_STREAM_STDOUT : WB_STREAM_STDERR)) {
+        if (!drain(fds[i], sink,
+                   i == 0 ? WB_STREAM_STDOUT : WB_STREAM_STDERR)) {
           close(fds[i]);
           fds[i] = -1;
         }
@@ -123,7 +123,8 @@ static _Noreturn void supervise(struct wb_context *ctx, struct wb_container *c,
   if (wb_container_exited(ctx, c, status, &e) < 0)
     wb_log(WB_LOG_WARN, "container %.12s: %s", c->id, e.msg);
   if (c->auto_remove) {
-    if (sink->driver && ((const struct wb_log_ops *)sink->driver->ops)->remove) {
+    if (sink->driver &&
+        ((const struct wb_log_ops *)sink->driver->ops)->remove) {
       cleanup_free char *dir = path_join(c->dir, "log");
       struct wb_log_target t = {.size = sizeof t, .id = c->id, .dir = dir};
       ((const struct wb_log_ops *)sink->driver->ops)
@@ -165,8 +166,11 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
   int r = open_log(ctx, c, &sink, &err);
   if (r == 0 && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
     r = wb_error_set(&err, errno, "pipe");
-  struct wb_process p = {.pidfd = -1, .pty_master = -1, .stdin_fd = -1,
-                         .stdout_fd = out[1], .stderr_fd = errp[1]};
+  struct wb_process p = {.pidfd = -1,
+                         .pty_master = -1,
+                         .stdin_fd = -1,
+                         .stdout_fd = out[1],
+                         .stderr_fd = errp[1]};
   if (r == 0)
     r = wb_container_start(ctx, c, &p, &err);
   if (r == 0) {

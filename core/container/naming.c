@@ -26,23 +26,24 @@ char *wb_container_new_id(void)
 }
 
 static const char *const adjectives[] = {
-    "agile", "bold",   "brave",  "calm",   "clever", "eager",  "fancy",
-    "gentle", "happy", "jolly",  "keen",   "lucid",  "merry",  "nimble",
-    "proud", "quiet",  "rapid",  "sharp",  "steady", "sunny",  "swift",
-    "tender", "vivid", "witty",  "zealous",
+    "agile",  "bold",  "brave", "calm",    "clever", "eager", "fancy",
+    "gentle", "happy", "jolly", "keen",    "lucid",  "merry", "nimble",
+    "proud",  "quiet", "rapid", "sharp",   "steady", "sunny", "swift",
+    "tender", "vivid", "witty", "zealous",
 };
 static const char *const nouns[] = {
-    "babbage", "curie",  "darwin",  "dijkstra", "euler",    "fermat",
-    "gauss",   "hopper", "kepler",  "knuth",    "lamport",  "lovelace",
-    "meitner", "newton", "noether", "pascal",   "ritchie",  "shannon",
-    "thompson", "torvalds", "turing", "wozniak", "yalow",   "zuse",
+    "babbage",  "curie",    "darwin",  "dijkstra", "euler",   "fermat",
+    "gauss",    "hopper",   "kepler",  "knuth",    "lamport", "lovelace",
+    "meitner",  "newton",   "noether", "pascal",   "ritchie", "shannon",
+    "thompson", "torvalds", "turing",  "wozniak",  "yalow",   "zuse",
 };
 
 char *wb_container_random_name(void)
 {
   uint32_t r[2];
   fill_random(r, sizeof r);
-  return xasprintf("%s_%s", adjectives[r[0] % (sizeof adjectives / sizeof *adjectives)],
+  return xasprintf("%s_%s",
+                   adjectives[r[0] % (sizeof adjectives / sizeof *adjectives)],
                    nouns[r[1] % (sizeof nouns / sizeof *nouns)]);
 }
 

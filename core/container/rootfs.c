@@ -5,9 +5,9 @@
  * onto the host. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -38,8 +38,7 @@ static int mount_in_root(int rootfd, const char *path, enum wb_inroot_kind kind,
 /* Bind mount, then set `attrs` (MOUNT_ATTR_*) on the new mount: the
  * flags of a first MS_BIND call would be ignored. */
 static int bind_in_root(int rootfd, const char *source, const char *path,
-                        enum wb_inroot_kind kind, unsigned attrs,
-                        wb_error *err)
+                        enum wb_inroot_kind kind, unsigned attrs, wb_error *err)
 {
   cleanup_close int fd = wb_inroot_open(rootfd, path, kind, true, err);
   if (fd < 0)
@@ -79,7 +78,8 @@ static int setup_dev(int rootfd, wb_error *err)
                         "mode=755,size=65536k", err);
   if (r < 0)
     return r;
-  cleanup_close int dev = wb_inroot_open(rootfd, "/dev", WB_INROOT_DIR, false, err);
+  cleanup_close int dev =
+      wb_inroot_open(rootfd, "/dev", WB_INROOT_DIR, false, err);
   if (dev < 0)
     return dev;
   cleanup_close int devdir =
@@ -110,8 +110,8 @@ static int setup_dev(int rootfd, wb_error *err)
                     err);
   if (r < 0)
     return r;
-  return mount_in_root(rootfd, "/dev/mqueue", WB_INROOT_DIR, "mqueue",
-                       "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+  return mount_in_root(rootfd, "/dev/mqueue", WB_INROOT_DIR, "mqueue", "mqueue",
+                       MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 }
 
 /* The runtime writes hostname, hosts and resolv.conf into the container
@@ -140,11 +140,10 @@ static int setup_binds(int rootfd, const struct wb_container *c, wb_error *err)
     struct stat st;
     if (stat(b->source, &st) < 0)
       return wb_error_set(err, errno, "volume source %s", b->source);
-    int r = bind_in_root(rootfd, b->source, b->target,
-                         S_ISDIR(st.st_mode) ? WB_INROOT_DIR : WB_INROOT_FILE,
-                         MOUNT_ATTR_NODEV |
-                             (b->read_only ? MOUNT_ATTR_RDONLY : 0),
-                         err);
+    int r = bind_in_root(
+        rootfd, b->source, b->target,
+        S_ISDIR(st.st_mode) ? WB_INROOT_DIR : WB_INROOT_FILE,
+        MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0), err);
     if (r < 0)
       return r;
   }
@@ -153,8 +152,8 @@ static int setup_binds(int rootfd, const struct wb_container *c, wb_error *err)
 
 static int setup_console(int rootfd, int *master, int *slave, wb_error *err)
 {
-  cleanup_close int ptmx = wb_inroot_open(rootfd, "/dev/pts/ptmx",
-                                          WB_INROOT_FILE, false, err);
+  cleanup_close int ptmx =
+      wb_inroot_open(rootfd, "/dev/pts/ptmx", WB_INROOT_FILE, false, err);
   if (ptmx < 0)
     return ptmx;
   cleanup_free char *ptmx_path = wb_fd_path(ptmx);
@@ -169,8 +168,8 @@ static int setup_console(int rootfd, int *master, int *slave, wb_error *err)
   if (s < 0)
     return wb_error_set(err, errno, "open pty peer");
   cleanup_free char *slave_path = wb_fd_path(s);
-  int r = bind_in_root(rootfd, slave_path, "/dev/console", WB_INROOT_FILE,
-                       0, err);
+  int r =
+      bind_in_root(rootfd, slave_path, "/dev/console", WB_INROOT_FILE, 0, err);
   if (r < 0) {
     close(s);
     return r;
@@ -185,7 +184,8 @@ static int setup_console(int rootfd, int *master, int *slave, wb_error *err)
 static int mask_paths(int rootfd, wb_error *err)
 {
   for (const char *const *p = wb_masked_paths; *p; p++) {
-    cleanup_close int fd = wb_inroot_open(rootfd, *p, WB_INROOT_FILE, false, err);
+    cleanup_close int fd =
+        wb_inroot_open(rootfd, *p, WB_INROOT_FILE, false, err);
     if (fd < 0) {
       if (err->code == ENOENT) {
         wb_error_clear(err);
@@ -198,14 +198,16 @@ static int mask_paths(int rootfd, wb_error *err)
       return wb_error_set(err, errno, "stat %s", *p);
     cleanup_free char *target = wb_fd_path(fd);
     int r = S_ISDIR(st.st_mode)
-                ? mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID |
-                        MS_NODEV | MS_NOEXEC, "size=0,mode=555")
+                ? mount("tmpfs", target, "tmpfs",
+                        MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                        "size=0,mode=555")
                 : mount("/dev/null", target, NULL, MS_BIND, NULL);
     if (r < 0)
       return wb_error_set(err, errno, "mask %s", *p);
   }
   for (const char *const *p = wb_readonly_paths; *p; p++) {
-    cleanup_close int fd = wb_inroot_open(rootfd, *p, WB_INROOT_FILE, false, err);
+    cleanup_close int fd =
+        wb_inroot_open(rootfd, *p, WB_INROOT_FILE, false, err);
     if (fd < 0) {
       if (err->code == ENOENT) {
         wb_error_clear(err);
@@ -227,8 +229,7 @@ static int mask_paths(int rootfd, wb_error *err)
 
 static int pivot(const char *root, wb_error *err)
 {
-  cleanup_close int newroot =
-      open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int newroot = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (newroot < 0)
     return wb_error_set(err, errno, "open %s", root);
   if (fchdir(newroot) < 0)

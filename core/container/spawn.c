@@ -22,7 +22,7 @@
 #include "spawn.h"
 #include "sync.h"
 
-#define NS_FLAGS                                                             \
+#define NS_FLAGS                                                               \
   (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
 /* Fork-like clone3: returns 0 in the child. */

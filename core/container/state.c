@@ -63,8 +63,8 @@ static char *names_dir(const char *root)
   return path_join(root, "names");
 }
 
-int wb_container_claim_name(const char *root, const char *name,
-                            const char *id, wb_error *err)
+int wb_container_claim_name(const char *root, const char *name, const char *id,
+                            wb_error *err)
 {
   cleanup_free char *dir = names_dir(root);
   int r = mkdir_p(dir, 0700, err);
@@ -131,10 +131,10 @@ static json_t *to_json(const struct wb_container *c)
 {
   json_t *binds = json_array();
   for (size_t i = 0; i < c->n_binds; i++)
-    json_array_append_new(
-        binds, json_pack("{s:s, s:s, s:b}", "Source", c->binds[i].source,
-                         "Target", c->binds[i].target, "ReadOnly",
-                         c->binds[i].read_only));
+    json_array_append_new(binds, json_pack("{s:s, s:s, s:b}", "Source",
+                                           c->binds[i].source, "Target",
+                                           c->binds[i].target, "ReadOnly",
+                                           c->binds[i].read_only));
   const struct wb_limits *l = &c->limits;
   return json_pack(
       "{s:s, s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:o,"
@@ -156,16 +156,14 @@ static json_t *to_json(const struct wb_container *c)
       c->hostname ? json_string(c->hostname) : json_null(), "Drivers",
       "Storage", c->storage_driver, "Cgroup", c->cgroup_driver, "Log",
       c->log_driver, "CgroupParent", c->cgroup_parent, "LogOpts",
-      strv_json(c->log_opts), "State", "Status", c->status, "Pid",
-      (int)c->pid, "StartTime", (json_int_t)c->start_time, "MonitorPid",
-      (int)c->monitor_pid, "MonitorStartTime",
-      (json_int_t)c->monitor_start_time, "ExitCode", c->exit_code,
-      "OOMKilled", c->oom_killed, "StartedAt", c->started_at, "FinishedAt",
-      c->finished_at);
+      strv_json(c->log_opts), "State", "Status", c->status, "Pid", (int)c->pid,
+      "StartTime", (json_int_t)c->start_time, "MonitorPid", (int)c->monitor_pid,
+      "MonitorStartTime", (json_int_t)c->monitor_start_time, "ExitCode",
+      c->exit_code, "OOMKilled", c->oom_killed, "StartedAt", c->started_at,
+      "FinishedAt", c->finished_at);
 }
 
-int wb_container_save(const struct wb_container *c, bool durable,
-                      wb_error *err)
+int wb_container_save(const struct wb_container *c, bool durable, wb_error *err)
 {
   json_t *j = to_json(c);
   if (!j)
@@ -320,8 +318,8 @@ int wb_container_load(const char *root, const char *ref,
     if (strncmp(*p, ref, len) != 0)
       continue;
     if (found)
-      return wb_error_set(err, -EINVAL,
-                          "container id prefix %s is ambiguous", ref);
+      return wb_error_set(err, -EINVAL, "container id prefix %s is ambiguous",
+                          ref);
     found = *p;
   }
   if (!found)

@@ -26,9 +26,9 @@ static bool parse_id(const char *s, unsigned long *out)
 
 /* Find a line of passwd (fields >= 7) or group (>= 4) whose name or id
  * matches; fields[] points into line. */
-static bool find_entry(FILE *f, const char *name, unsigned long id,
-                       bool by_id, int idfield, char *fields[], int nfields,
-                       char **line, size_t *cap)
+static bool find_entry(FILE *f, const char *name, unsigned long id, bool by_id,
+                       int idfield, char *fields[], int nfields, char **line,
+                       size_t *cap)
 {
   while (getline(line, cap, f) > 0) {
     (*line)[strcspn(*line, "\n")] = '\0';

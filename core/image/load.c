@@ -142,6 +142,12 @@ static int unpack_archive(int in_fd, int dir_fd, wb_error *err)
       break;
     }
     entries++;
+    /* An image archive holds files, directories and links; a device node
+     * or FIFO has no business there (opening one could block or act). */
+    mode_t type = archive_entry_filetype(e);
+    if (!archive_entry_hardlink(e) && type != AE_IFREG && type != AE_IFDIR &&
+        type != AE_IFLNK)
+      continue;
     r = wb_extract_entry(&x, a, e, err);
   }
   wb_extract_free(&x);
@@ -156,7 +162,7 @@ static int unpack_archive(int in_fd, int dir_fd, wb_error *err)
 static int open_in(int dir_fd, const char *path, wb_error *err)
 {
   struct open_how how = {
-      .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+      .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
   };
   int fd = (int)syscall(SYS_openat2, dir_fd, path, &how, sizeof how);

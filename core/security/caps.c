@@ -12,9 +12,21 @@
 #include "security.h"
 
 const char *const wb_default_caps[] = {
-    "CHOWN",  "DAC_OVERRIDE",     "FSETID",     "FOWNER",   "MKNOD",
-    "NET_RAW", "SETGID",          "SETUID",     "SETFCAP",  "SETPCAP",
-    "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",   "AUDIT_WRITE", NULL,
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FSETID",
+    "FOWNER",
+    "MKNOD",
+    "NET_RAW",
+    "SETGID",
+    "SETUID",
+    "SETFCAP",
+    "SETPCAP",
+    "NET_BIND_SERVICE",
+    "SYS_CHROOT",
+    "KILL",
+    "AUDIT_WRITE",
+    NULL,
 };
 
 /* "SYS_ADMIN", "sys_admin" or "CAP_SYS_ADMIN" -> value; -1 if unknown. */
@@ -36,8 +48,10 @@ int wb_caps_validate(char *const *names, const char *flag, wb_error *err)
 {
   for (; names && *names; names++)
     if (strcasecmp(*names, "ALL") != 0 && cap_from(*names) < 0)
-      return wb_error_set(err, -EINVAL, "invalid value \"%s\" for %s: unknown "
-                          "capability", *names, flag);
+      return wb_error_set(err, -EINVAL,
+                          "invalid value \"%s\" for %s: unknown "
+                          "capability",
+                          *names, flag);
   return 0;
 }
 
@@ -100,8 +114,10 @@ int wb_caps_limit_bounding(const struct wb_security *s, wb_error *err)
   for (int c = 0; c < (int)cap_max_bits(); c++)
     if (!(m & (1ULL << c)) && cap_drop_bound((cap_value_t)c) < 0 &&
         errno != EINVAL)
-      return wb_error_set(err, errno, "drop capability %d from the bounding "
-                          "set", c);
+      return wb_error_set(err, errno,
+                          "drop capability %d from the bounding "
+                          "set",
+                          c);
   /* Ambient capabilities would survive exec for non-root users. */
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
       errno != EINVAL)
@@ -125,8 +141,8 @@ int wb_caps_finish(const struct wb_security *s, bool root, wb_error *err)
   for (int c = 0; c < (int)cap_max_bits(); c++) {
     cap_value_t v = (cap_value_t)c;
     cap_flag_value_t held = CAP_CLEAR;
-    if (!(m & (1ULL << c)) ||
-        cap_get_flag(have, v, CAP_PERMITTED, &held) < 0 || held != CAP_SET)
+    if (!(m & (1ULL << c)) || cap_get_flag(have, v, CAP_PERMITTED, &held) < 0 ||
+        held != CAP_SET)
       continue;
     cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET);
     cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);

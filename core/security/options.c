@@ -9,16 +9,24 @@
 #include "security.h"
 
 const char *const wb_masked_paths[] = {
-    "/proc/acpi",          "/proc/asound",     "/proc/interrupts",
-    "/proc/kcore",         "/proc/keys",       "/proc/latency_stats",
-    "/proc/timer_list",    "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi",          "/sys/firmware",    "/sys/devices/virtual/powercap",
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/interrupts",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
     NULL,
 };
 
 const char *const wb_readonly_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-    NULL,
+    "/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
+    "/proc/sysrq-trigger", NULL,
 };
 
 int wb_security_opt(struct wb_security *s, const char *opt, wb_error *err)
@@ -43,8 +51,8 @@ int wb_security_opt(struct wb_security *s, const char *opt, wb_error *err)
     json_error_t je;
     json_t *doc = json_load_file(s->seccomp, 0, &je);
     if (!doc)
-      return wb_error_set(err, -EINVAL, "seccomp profile %s:%d: %s",
-                          s->seccomp, je.line, je.text);
+      return wb_error_set(err, -EINVAL, "seccomp profile %s:%d: %s", s->seccomp,
+                          je.line, je.text);
     s->seccomp_profile = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (!s->seccomp_profile)
@@ -91,20 +99,18 @@ json_t *wb_security_to_json(const struct wb_security *s)
   char **eff = wb_caps_effective(s);
   json_t *caps = strv_to_json(eff);
   strv_free(eff);
-  json_t *masked = s->privileged ? json_array()
-                                 : strv_to_json((char **)wb_masked_paths);
-  json_t *ro = s->privileged ? json_array()
-                             : strv_to_json((char **)wb_readonly_paths);
-  return json_pack("{s:o, s:o, s:b, s:s, s:s*, s:b, s:o, s:o, s:o}", "CapAdd",
-                   strv_to_json(s->cap_add), "CapDrop",
-                   strv_to_json(s->cap_drop), "Privileged", s->privileged,
-                   "Seccomp",
-                   s->privileged ? "unconfined"
-                                 : (s->seccomp ? s->seccomp : "default"),
-                   "SeccompProfile", s->seccomp_profile,
-                   "NoNewPrivileges", !s->no_new_privs_off,
-                   "EffectiveCaps", caps, "MaskedPaths", masked,
-                   "ReadonlyPaths", ro);
+  json_t *masked =
+      s->privileged ? json_array() : strv_to_json((char **)wb_masked_paths);
+  json_t *ro =
+      s->privileged ? json_array() : strv_to_json((char **)wb_readonly_paths);
+  return json_pack(
+      "{s:o, s:o, s:b, s:s, s:s*, s:b, s:o, s:o, s:o}", "CapAdd",
+      strv_to_json(s->cap_add), "CapDrop", strv_to_json(s->cap_drop),
+      "Privileged", s->privileged, "Seccomp",
+      s->privileged ? "unconfined" : (s->seccomp ? s->seccomp : "default"),
+      "SeccompProfile", s->seccomp_profile, "NoNewPrivileges",
+      !s->no_new_privs_off, "EffectiveCaps", caps, "MaskedPaths", masked,
+      "ReadonlyPaths", ro);
 }
 
 void wb_security_from_json(struct wb_security *s, json_t *j)

@@ -36,8 +36,8 @@ static int allow(scmp_filter_ctx f, const char *name)
   return seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
 }
 
-#define NS_FLAGS                                                             \
-  (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |\
+#define NS_FLAGS                                                               \
+  (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |  \
    CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)
 
 static int default_profile(scmp_filter_ctx f, char **caps, wb_error *err)
@@ -174,8 +174,10 @@ static int json_profile(const char *path, const char *text, char **caps,
     int eret = (int)json_integer_value(json_object_get(rule, "errnoRet"));
     uint32_t action = act ? action_of(act, eret, &ok) : 0;
     if (!act || !ok) {
-      ret = wb_error_set(err, -EINVAL, "seccomp profile %s: rule %zu: "
-                         "unknown action", path, i);
+      ret = wb_error_set(err, -EINVAL,
+                         "seccomp profile %s: rule %zu: "
+                         "unknown action",
+                         path, i);
       break;
     }
     struct scmp_arg_cmp cmps[6];
@@ -184,15 +186,17 @@ static int json_profile(const char *path, const char *text, char **caps,
     {
       int op = cmp_op(json_string_value(json_object_get(arg, "op")) ?: "");
       if (op < 0 || ncmp >= 6) {
-        ret = wb_error_set(err, -EINVAL, "seccomp profile %s: rule %zu: bad "
-                           "argument comparison", path, i);
+        ret = wb_error_set(err, -EINVAL,
+                           "seccomp profile %s: rule %zu: bad "
+                           "argument comparison",
+                           path, i);
         break;
       }
       cmps[ncmp++] = (struct scmp_arg_cmp){
           .arg = (unsigned)json_integer_value(json_object_get(arg, "index")),
           .op = op,
-          .datum_a = (scmp_datum_t)json_integer_value(
-              json_object_get(arg, "value")),
+          .datum_a =
+              (scmp_datum_t)json_integer_value(json_object_get(arg, "value")),
           .datum_b = (scmp_datum_t)json_integer_value(
               json_object_get(arg, "valueTwo")),
       };

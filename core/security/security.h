@@ -4,13 +4,13 @@
 #ifndef WB_SECURITY_H
 #define WB_SECURITY_H
 
-#include <stdbool.h>
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "../util/error.h"
 
 struct wb_security {
-  char **cap_add;  /* names without CAP_, or "ALL" */
+  char **cap_add; /* names without CAP_, or "ALL" */
   char **cap_drop;
   bool privileged;
   char *seccomp; /* NULL: the default profile; "unconfined"; or a path */

@@ -40,8 +40,8 @@ int wb_error_set(wb_error *err, int errnum, const char *fmt, ...)
   return r;
 }
 
-int wb_error_set_exit(wb_error *err, int exit_code, int errnum,
-                      const char *fmt, ...)
+int wb_error_set_exit(wb_error *err, int exit_code, int errnum, const char *fmt,
+                      ...)
 {
   va_list ap;
   va_start(ap, fmt);

@@ -8,7 +8,7 @@
 
 /* Exit codes, as Docker's. */
 enum {
-  WB_EXIT_FAILURE = 125,  /* whalebox's own error */
+  WB_EXIT_FAILURE = 125, /* whalebox's own error */
   WB_EXIT_CANNOT_EXEC = 126,
   WB_EXIT_NOT_FOUND = 127,
 };
@@ -19,7 +19,10 @@ struct wb_error {
   char *msg;
 };
 
-#define WB_ERROR_INIT {0, 0, NULL}
+#define WB_ERROR_INIT                                                          \
+  {                                                                            \
+    0, 0, NULL                                                                 \
+  }
 
 /* Set *err to the formatted message and return the negative error code.
  * errnum > 0: a system error, ": strerror(errnum)" is appended;
@@ -30,9 +33,8 @@ int wb_error_set(wb_error *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int wb_error_setv(wb_error *err, int errnum, const char *fmt, va_list ap);
 /* As wb_error_set, with the exit code main must use (126, 127...). */
-int wb_error_set_exit(wb_error *err, int exit_code, int errnum,
-                      const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int wb_error_set_exit(wb_error *err, int exit_code, int errnum, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 /* Prepend "<prefix>: " to an existing message; returns -code. */
 int wb_error_prefix(wb_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -4,8 +4,8 @@
  * WB_PLUGIN_ENTRY (see WB_PLUGIN_DEFINE below), returning a descriptor.
  * Build it with:
  *
- *   cc -shared -fPIC -fvisibility=hidden $(pkg-config --cflags whalebox-plugin) \
- *      -o storage-zfs.so zfs.c
+ *   cc -shared -fPIC -fvisibility=hidden \
+ *      $(pkg-config --cflags whalebox-plugin) -o storage-zfs.so zfs.c
  *
  * and drop the .so into the plugin directory (`whalebox info` prints it).
  *
@@ -75,9 +75,10 @@ typedef struct wb_error wb_error;
 /* Types of driver options (struct wb_option). */
 enum wb_option_type {
   WB_OPTION_STRING = 1,
-  WB_OPTION_INT = 2,  /* 64-bit integer */
+  WB_OPTION_INT = 2, /* 64-bit integer */
   WB_OPTION_BOOL = 3,
-  WB_OPTION_SIZE = 4, /* integer or string such as "10m"; read with config_int */
+  WB_OPTION_SIZE =
+      4, /* integer or string such as "10m"; read with config_int */
 };
 
 /* One option a driver accepts in its configuration group, e.g. `max_size`
@@ -121,8 +122,7 @@ struct wb_host {
    * config_int, already converted to bytes. */
   int (*config_string)(const struct wb_host *host, const char *key,
                        const char **out);
-  int (*config_int)(const struct wb_host *host, const char *key,
-                    int64_t *out);
+  int (*config_int)(const struct wb_host *host, const char *key, int64_t *out);
   int (*config_bool)(const struct wb_host *host, const char *key, int *out);
 
   /* Parse a size such as "512", "64k", "10m", "2g" (binary units). 0 or
@@ -218,8 +218,7 @@ struct wb_cgroup_ops {
   int (*stats)(void *driver, const struct wb_cgroup *cg,
                struct wb_cgroup_stats *stats, wb_error *err);
   /* Send `sig` to every process in the cgroup. */
-  int (*kill)(void *driver, const struct wb_cgroup *cg, int sig,
-              wb_error *err);
+  int (*kill)(void *driver, const struct wb_cgroup *cg, int sig, wb_error *err);
   /* Kill what is left and remove the cgroup.  Succeeds when it is already
    * gone. */
   int (*destroy)(void *driver, const struct wb_cgroup *cg, wb_error *err);
@@ -249,11 +248,11 @@ struct wb_log_target {
  * value is returned by read()). */
 struct wb_log_reader {
   uint32_t size;
-  int follow;        /* keep reading until alive() returns 0 */
-  int64_t tail;      /* last N entries only; -1 for all */
-  int64_t since_ns;  /* skip entries before this CLOCK_REALTIME time; 0 all */
-  int (*emit)(void *arg, int stream, const struct timespec *ts,
-              const char *buf, size_t len);
+  int follow;       /* keep reading until alive() returns 0 */
+  int64_t tail;     /* last N entries only; -1 for all */
+  int64_t since_ns; /* skip entries before this CLOCK_REALTIME time; 0 all */
+  int (*emit)(void *arg, int stream, const struct timespec *ts, const char *buf,
+              size_t len);
   int (*alive)(void *arg); /* 1 while the container runs */
   void *arg;
 };
@@ -311,15 +310,15 @@ typedef const struct wb_plugin *(*wb_plugin_entry_fn)(uint32_t core_major,
                                                       uint32_t core_minor);
 
 /* Convenience: defines the exported getter returning `descriptor`. */
-#define WB_PLUGIN_DEFINE(descriptor)                                         \
-  WB_PLUGIN_EXPORT const struct wb_plugin *WB_PLUGIN_ENTRY(                  \
-      uint32_t core_major, uint32_t core_minor);                             \
-  WB_PLUGIN_EXPORT const struct wb_plugin *WB_PLUGIN_ENTRY(                  \
-      uint32_t core_major, uint32_t core_minor)                              \
-  {                                                                          \
-    (void)core_major;                                                        \
-    (void)core_minor;                                                        \
-    return &(descriptor);                                                    \
+#define WB_PLUGIN_DEFINE(descriptor)                                           \
+  WB_PLUGIN_EXPORT const struct wb_plugin *WB_PLUGIN_ENTRY(                    \
+      uint32_t core_major, uint32_t core_minor);                               \
+  WB_PLUGIN_EXPORT const struct wb_plugin *WB_PLUGIN_ENTRY(                    \
+      uint32_t core_major, uint32_t core_minor)                                \
+  {                                                                            \
+    (void)core_major;                                                          \
+    (void)core_minor;                                                          \
+    return &(descriptor);                                                      \
   }
 
 #ifdef __cplusplus
