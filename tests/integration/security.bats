@@ -557,16 +557,18 @@ check_exe() {
 
 @test "exe: no whalebox process is visible in the container during exec" {
   sec_run_d overlay -- sleep 600
-  # A second exec still running while we look.
+  # A second exec still running while we look, once it runs `sleep 5`
+  # (before that its process is briefly the runtime: the race test below).
   sec_wb overlay exec "$CID" sleep 5 &
   local bg=$!
   local i
   for ((i = 0; i < 50; i++)); do
     run sec_wb overlay exec "$CID" ps -o pid,ppid,comm,args
-    [[ "$output" == *"sleep 5"* ]] && break
+    [[ "$output" =~ [0-9]+\ +0\ sleep\ +sleep\ 5 ]] && break
     sleep 0.1
   done
-  assert_contains "$output" "sleep 5"
+  [[ "$output" =~ [0-9]+\ +0\ sleep\ +sleep\ 5 ]] ||
+    fail "exec sleep 5 does not show as sleep:" "$output"
   assert_not_contains "$output" whalebox
   run sec_wb overlay exec "$CID" sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; done'
   assert_not_contains "$output" whalebox
