@@ -2,16 +2,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
@@ -20,126 +19,115 @@
 #include "../util/xalloc.h"
 #include "sync.h"
 
-struct log_sink {
-  struct wb_driver *driver;
-  void *handle; /* NULL: output is drained and dropped */
-};
-
-static int open_log(struct wb_context *ctx, struct wb_container *c,
-                    struct log_sink *sink, wb_error *err)
+/* whalebox-monitor: next to this binary (a build tree), else installed. */
+static char *monitor_path(wb_error *err)
 {
-  int r = wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver,
-                                  &sink->driver, err);
-  if (r < 0)
-    return r;
-  cleanup_free char *dir = path_join(c->dir, "log");
-  if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-    return wb_error_set(err, errno, "mkdir %s", dir);
-  struct wb_log_target t = {
-      .size = sizeof t,
-      .id = c->id,
-      .dir = dir,
-      .options = (const char *const *)c->log_opts,
-  };
-  const struct wb_log_ops *ops = sink->driver->ops;
-  return ops->open(sink->driver->data, &t, &sink->handle, err);
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash) {
+      *slash = '\0';
+      char *sibling = path_join(self, "whalebox-monitor");
+      if (access(sibling, X_OK) == 0)
+        return sibling;
+      free(sibling);
+    }
+  }
+  char *installed = xstrdup(WB_LIBEXECDIR "/whalebox-monitor");
+  if (access(installed, X_OK) == 0)
+    return installed;
+  wb_error_set(err, errno, "container monitor %s", installed);
+  free(installed);
+  return NULL;
 }
 
-static void log_chunk(struct log_sink *sink, int stream, const char *buf,
-                      size_t len)
+/* The driver's config group as --log-config KEY=VALUE arguments: the
+ * monitor has no config parser of its own. */
+static void push_log_config(char ***argv, const struct wb_driver *log)
 {
-  if (!sink->handle)
+  if (!log->group)
     return;
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  cleanup_error wb_error e = WB_ERROR_INIT;
-  const struct wb_log_ops *ops = sink->driver->ops;
-  if (ops->write(sink->handle, stream, &ts, buf, len, &e) < 0)
-    wb_log(WB_LOG_WARN, "container log: %s", e.msg);
-}
-
-/* Read what is there; false at EOF. */
-static bool drain(int fd, struct log_sink *sink, int stream)
-{
-  char buf[16384];
-  ssize_t n = read(fd, buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return true;
-  if (n <= 0)
-    return false;
-  log_chunk(sink, stream, buf, (size_t)n);
-  return true;
-}
-
-/* The monitor's life after the command started; never returns. */
-static _Noreturn void supervise(struct wb_context *ctx, struct wb_container *c,
-                                struct wb_process *p, int out, int errfd,
-                                struct log_sink *sink)
-{
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGCHLD);
-  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  int status = 0;
-  bool exited = false;
-  int fds[2] = {p->pty_master >= 0 ? p->pty_master : out, errfd};
-  while (!exited || fds[0] >= 0 || fds[1] >= 0) {
-    struct pollfd pfd[3] = {
-        {sfd, POLLIN, 0}, {fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
-    /* After the exit only drain: the pid namespace is gone, so every
-     * writer has closed, but a pty master never reports EOF. */
-    int r = poll(pfd, 3, exited ? 100 : -1);
-    if (r < 0 && errno != EINTR)
+  for (int i = 0; i < config_setting_length(log->group); i++) {
+    config_setting_t *s = config_setting_get_elem(log->group, i);
+    cleanup_free char *kv = NULL;
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_STRING:
+      kv = xasprintf("%s=%s", config_setting_name(s),
+                     config_setting_get_string(s));
       break;
-    if (r == 0 && exited)
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+      kv = xasprintf("%s=%lld", config_setting_name(s),
+                     (long long)config_setting_get_int64(s));
       break;
-    for (int i = 0; i < 2; i++)
-      if (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
-        if (!drain(fds[i], sink,
-                   i == 0 ? WB_STREAM_STDOUT : WB_STREAM_STDERR)) {
-          close(fds[i]);
-          fds[i] = -1;
-        }
-    if (pfd[0].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) == sizeof si)
-        ;
-      /* As subreaper we also collect orphans that escaped the main
-       * process; only the main one ends the container. */
-      int st;
-      pid_t w;
-      while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-        if (w == p->pid) {
-          status = st;
-          exited = true;
-        }
+    case CONFIG_TYPE_BOOL:
+      kv = xasprintf("%s=%s", config_setting_name(s),
+                     config_setting_get_bool(s) ? "true" : "false");
+      break;
+    default:
+      continue;
     }
+    strv_push(argv, "--log-config");
+    strv_push(argv, kv);
   }
-  if (sink->handle) {
-    const struct wb_log_ops *ops = sink->driver->ops;
-    ops->close(sink->handle);
-  }
-  cleanup_error wb_error e = WB_ERROR_INIT;
-  if (wb_container_exited(ctx, c, status, &e) < 0)
-    wb_log(WB_LOG_WARN, "container %.12s: %s", c->id, e.msg);
-  if (c->auto_remove) {
-    if (sink->driver &&
-        ((const struct wb_log_ops *)sink->driver->ops)->remove) {
-      cleanup_free char *dir = path_join(c->dir, "log");
-      struct wb_log_target t = {.size = sizeof t, .id = c->id, .dir = dir};
-      ((const struct wb_log_ops *)sink->driver->ops)
-          ->remove(sink->driver->data, &t, NULL);
-    }
-    if (wb_container_delete(ctx, c, &e) < 0)
-      wb_log(WB_LOG_WARN, "container %.12s: %s", c->id, e.msg);
-  }
-  _exit(0);
 }
 
-/* In the monitor: start the container and tell the runtime how it went. */
+/* The monitor's command line; it ends with the runtime command that does
+ * the bookkeeping when the container has ended. */
+static char **monitor_argv(struct wb_context *ctx, struct wb_container *c,
+                           const char *monitor, const struct wb_driver *log,
+                           const struct wb_process *p, int out, int errfd)
+{
+  char **argv = NULL;
+  char num[32];
+  strv_push(&argv, monitor);
+  strv_push(&argv, "--pid");
+  snprintf(num, sizeof num, "%d", (int)p->pid);
+  strv_push(&argv, num);
+  strv_push(&argv, "--stdout");
+  snprintf(num, sizeof num, "%d", out);
+  strv_push(&argv, num);
+  strv_push(&argv, "--stderr");
+  snprintf(num, sizeof num, "%d", errfd);
+  strv_push(&argv, num);
+  strv_push(&argv, "--id");
+  strv_push(&argv, c->id);
+  strv_push(&argv, "--log-driver");
+  strv_push(&argv, log->path);
+  cleanup_free char *dir = path_join(c->dir, "log");
+  strv_push(&argv, "--log-dir");
+  strv_push(&argv, dir);
+  push_log_config(&argv, log);
+  for (char **o = c->log_opts; o && *o; o++) {
+    strv_push(&argv, "--log-opt");
+    strv_push(&argv, *o);
+  }
+  strv_push(&argv, "--");
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  self[n > 0 ? n : 0] = '\0';
+  strv_push(&argv, self);
+  if (ctx->config.path) {
+    strv_push(&argv, "--config");
+    strv_push(&argv, ctx->config.path);
+  }
+  strv_push(&argv, "--root");
+  strv_push(&argv, ctx->root);
+  strv_push(&argv, "--plugin-dir");
+  strv_push(&argv, ctx->plugin_dir);
+  strv_push(&argv, "container-exited");
+  strv_push(&argv, c->id);
+  return argv;
+}
+
+/* In the monitor-to-be: start the container, tell the runtime how it went,
+ * then become whalebox-monitor. */
 static _Noreturn void monitor_main(struct wb_context *ctx,
                                    struct wb_container *c,
-                                   bool remove_on_failure, int report)
+                                   bool remove_on_failure, const char *monitor,
+                                   int report)
 {
   wb_error err = WB_ERROR_INIT;
   /* Keep nothing of the user's terminal. */
@@ -161,9 +149,13 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
   sigaddset(&set, SIGPIPE);
   sigprocmask(SIG_BLOCK, &set, NULL);
 
-  struct log_sink sink = {0};
+  struct wb_driver *log = NULL;
   int out[2] = {-1, -1}, errp[2] = {-1, -1};
-  int r = open_log(ctx, c, &sink, &err);
+  int r = wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, &log,
+                                  &err);
+  cleanup_free char *logdir = path_join(c->dir, "log");
+  if (r == 0 && mkdir(logdir, 0700) < 0 && errno != EEXIST)
+    r = wb_error_set(&err, errno, "mkdir %s", logdir);
   if (r == 0 && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
     r = wb_error_set(&err, errno, "pipe");
   struct wb_process p = {.pidfd = -1,
@@ -183,8 +175,6 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
   if (r < 0) {
     wb_sync_send(report, WB_SYNC_ERROR, wb_error_exit_code(&err),
                  err.msg ? err.msg : "start failed", -1);
-    if (sink.handle)
-      ((const struct wb_log_ops *)sink.driver->ops)->close(sink.handle);
     if (p.pid > 0) {
       kill(p.pid, SIGKILL);
       waitpid(p.pid, NULL, 0);
@@ -196,16 +186,41 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
       wb_log(WB_LOG_WARN, "%s", ignored.msg);
     _exit(1);
   }
-  wb_sync_send(report, WB_SYNC_READY, 0, NULL, -1);
-  close(report);
+  /* With a terminal the pty carries both streams. */
+  int stream_out = p.pty_master >= 0 ? p.pty_master : out[0];
+  int stream_err = p.pty_master >= 0 ? -1 : errp[0];
+  if (p.pty_master >= 0) {
+    close(out[0]);
+    close(errp[0]);
+  }
+  char **argv = monitor_argv(ctx, c, monitor, log, &p, stream_out, stream_err);
+  /* Only the streams cross the exec. */
+  fcntl(stream_out, F_SETFD, 0);
+  if (stream_err >= 0)
+    fcntl(stream_err, F_SETFD, 0);
   if (p.pidfd >= 0)
     close(p.pidfd);
-  supervise(ctx, c, &p, out[0], errp[0], &sink);
+  wb_sync_send(report, WB_SYNC_READY, 0, NULL, -1);
+  close(report);
+  /* The signals stay blocked across exec: the monitor must not die of a
+   * stray SIGTERM or SIGHUP while the container runs. */
+  execv(argv[0], argv);
+  /* Not reached unless the monitor vanished since we checked it: the
+   * container must not run unwatched. */
+  kill(p.pid, SIGKILL);
+  _exit(1);
 }
 
 int wb_monitor_start(struct wb_context *ctx, struct wb_container *c,
                      bool remove_on_failure, wb_error *err)
 {
+  cleanup_free char *monitor = monitor_path(err);
+  if (!monitor) {
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    if (remove_on_failure)
+      wb_container_delete(ctx, c, &ignored);
+    return -ENOENT;
+  }
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return wb_error_set(err, errno, "socketpair");
@@ -229,7 +244,7 @@ int wb_monitor_start(struct wb_context *ctx, struct wb_container *c,
       _exit(1);
     if (m > 0)
       _exit(0);
-    monitor_main(ctx, c, remove_on_failure, sv[1]);
+    monitor_main(ctx, c, remove_on_failure, monitor, sv[1]);
   }
   close(sv[1]);
   cleanup_close int report = sv[0];
