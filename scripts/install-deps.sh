@@ -10,6 +10,7 @@ packages=(
   libconfig-dev libcap-dev libseccomp-dev libarchive-dev libjansson-dev
   libssl-dev libcmocka-dev
   bats busybox-static python3 jq zstd xz-utils bzip2 clang-format
+  skopeo umoci
 )
 
 missing=()

@@ -122,7 +122,7 @@ WB_COMMAND(image, "image", "Manage images (import, inspect, ls, rm, tag)")
   }
   static const struct {
     const char *sub, *verb;
-  } map[] = {{"import", "import"},  {"ls", "images"},  {"list", "images"},
+  } map[] = {{"import", "import"}, {"save", "save"}, {"load", "load"},  {"ls", "images"},  {"list", "images"},
              {"rm", "rmi"},         {"remove", "rmi"}, {"tag", "tag"},
              {"history", "history"}};
   optind = 0; /* the subcommand's getopt starts afresh */

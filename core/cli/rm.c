@@ -4,6 +4,7 @@
 
 #include "../container/control.h"
 #include "../util/cleanup.h"
+#include "../volume/volume.h"
 #include "commands.h"
 
 static const char usage_text[] =
@@ -12,7 +13,7 @@ static const char usage_text[] =
     "Remove containers: their root file system, logs, cgroup and state.\n"
     "\n"
     "  -f, --force     kill and remove a running container\n"
-    "  -v, --volumes   accepted for compatibility (anonymous volumes)\n";
+    "  -v, --volumes   also remove the container's anonymous volumes\n";
 
 WB_COMMAND(rm, "rm", "Remove one or more containers")
 {
@@ -20,7 +21,7 @@ WB_COMMAND(rm, "rm", "Remove one or more containers")
                                        {"volumes", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-  bool force = false;
+  bool force = false, volumes = false;
   int c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "+fvh", opts, NULL)) != -1) {
@@ -30,7 +31,9 @@ WB_COMMAND(rm, "rm", "Remove one or more containers")
     }
     if (c == 'f')
       force = true;
-    else if (c != 'v')
+    else if (c == 'v')
+      volumes = true;
+    else
       return wb_error_set(err, -EINVAL,
                           "rm: unknown flag %s; see 'whalebox rm --help'",
                           argv[optind - 1]);
@@ -53,6 +56,8 @@ WB_COMMAND(rm, "rm", "Remove one or more containers")
     }
     if (r == 0)
       r = wb_container_force_remove(ctx, ct, &e);
+    if (r == 0 && volumes)
+      r = wb_volume_remove_anonymous(ctx->root, ct, &e);
     if (r < 0) {
       fprintf(stderr, "whalebox: %s\n", e.msg);
       failed = 1;

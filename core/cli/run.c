@@ -10,6 +10,7 @@
 #include "../container/monitor.h"
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
+#include "../volume/volume.h"
 #include "commands.h"
 #include "run_options.h"
 
@@ -87,6 +88,11 @@ WB_COMMAND(run, "run", "Create and run a new container from an image")
     fputs(usage_text, stdout);
     return 0;
   }
+  /* Named and anonymous volumes and missing host paths are created only
+   * now that every flag has been checked. */
+  r = wb_volume_resolve_binds(ctx->root, c, err);
+  if (r < 0)
+    return r;
   if (c->detach)
     return run_detached(ctx, c, err);
   /* A foreground container's output goes straight to the terminal and is

@@ -12,6 +12,7 @@
 
 #include "../image/store.h"
 #include "../limits_parse.h"
+#include "../volume/volume.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
@@ -143,54 +144,15 @@ static void env_merge(char ***dst, char **defaults, char **overrides)
   *dst = out;
 }
 
-/* -v HOST:CTR[:ro|rw] */
+/* -v HOST:CTR[:ro|rw], NAME:CTR[:mode] or /CTR (anonymous volume). */
 static int add_volume(struct wb_container *c, const char *spec, wb_error *err)
 {
-  cleanup_free char *copy = xstrdup(spec);
-  char *parts[4] = {0};
-  int n = 0;
-  for (char *p = copy; p && n < 4; n++) {
-    parts[n] = p;
-    p = strchr(p, ':');
-    if (p)
-      *p++ = '\0';
-  }
-  if (n < 2 || n > 3 || !*parts[0] || !*parts[1])
-    return wb_error_set(err, -EINVAL,
-                        "invalid volume specification: \"%s\": expected "
-                        "HOST:CONTAINER[:ro|rw]",
-                        spec);
-  bool ro = false;
-  if (n == 3) {
-    if (strcmp(parts[2], "ro") == 0)
-      ro = true;
-    else if (strcmp(parts[2], "rw") != 0)
-      return wb_error_set(err, -EINVAL,
-                          "invalid volume specification: \"%s\": invalid "
-                          "mode \"%s\" (ro or rw)",
-                          spec, parts[2]);
-  }
-  if (parts[0][0] != '/')
-    return wb_error_set(err, -EINVAL,
-                        "invalid volume specification: \"%s\": the host "
-                        "path must be absolute",
-                        spec);
-  if (parts[1][0] != '/')
-    return wb_error_set(err, -EINVAL,
-                        "invalid volume specification: \"%s\": the "
-                        "container path must be absolute",
-                        spec);
-  if (strspn(parts[1], "/") == strlen(parts[1]))
-    return wb_error_set(err, -EINVAL,
-                        "invalid volume specification: \"%s\": the "
-                        "container path cannot be /",
-                        spec);
+  struct wb_bind b;
+  int r = wb_volume_parse_spec(spec, &b, err);
+  if (r < 0)
+    return r;
   c->binds = xrealloc(c->binds, (c->n_binds + 1) * sizeof *c->binds);
-  c->binds[c->n_binds++] = (struct wb_bind){
-      .source = xstrdup(parts[0]),
-      .target = xstrdup(parts[1]),
-      .read_only = ro,
-  };
+  c->binds[c->n_binds++] = b;
   return 0;
 }
 

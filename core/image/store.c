@@ -86,8 +86,12 @@ void wb_store_unlock(void)
  * lock held, a directory we can flock belongs to nobody alive. */
 static bool is_our_tmp(const char *name)
 {
-  return strncmp(name, "import-", 7) == 0 || strncmp(name, "layer-", 6) == 0 ||
-         strncmp(name, "rm-", 3) == 0;
+  static const char *const prefixes[] = {"import-", "layer-", "rm-",
+                                         "commit-", "export-", "load-"};
+  for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+    if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+      return true;
+  return false;
 }
 
 void wb_store_sweep_tmp(const char *root)
