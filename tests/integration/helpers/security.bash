@@ -1,8 +1,9 @@
 # shellcheck shell=bash disable=SC2154,SC2034 # bats sets output, status, lines; the .bats uses the rest
 # security.bash - setup and helpers for security.bats (issue 6).
 #
-# One state root per file (under /var/tmp, so overlay's upper dirs are on a
-# real file system) with the "busybox" image, the syscall probe
+# One state root per file (/var/tmp/wb-test.sec.*: under /var/tmp, so
+# overlay's upper dirs are on a real file system, and named as
+# zz-leftovers.bats looks for) with the "busybox" image, the syscall probe
 # (tests/helpers/syscall-probe.c, built static with cc) in a directory that
 # every container gets read-only at /probe, and one cgroup parent per file.
 # Every test removes its containers; teardown_file removes the root and the
@@ -40,7 +41,7 @@ sec_full_cap_mask() {
 
 sec_setup_file() {
   : "${WB_SOURCE_DIR:?WB_SOURCE_DIR is not set}"
-  SEC_ROOT=$(mktemp -d /var/tmp/wb-sec.XXXXXX)
+  SEC_ROOT=$(mktemp -d /var/tmp/wb-test.sec.XXXXXX)
   SEC_CG=wb-test-$$-sec
   SEC_PROBE_DIR=$BATS_FILE_TMPDIR/probe
   if [[ -e /sys/fs/cgroup/memory ]]; then
@@ -78,7 +79,7 @@ sec_remove_cgroups() {
 
 sec_teardown_file() {
   [[ -n "${SEC_CG:-}" ]] && sec_remove_cgroups
-  if [[ -n "${SEC_ROOT:-}" && "$SEC_ROOT" == /var/tmp/wb-sec.* ]]; then
+  if [[ -n "${SEC_ROOT:-}" && "$SEC_ROOT" == /var/tmp/wb-test.sec.* ]]; then
     # Never rm -rf through a mount that was left behind.
     if [[ -n "$(sec_mounts)" ]]; then
       echo "# mounts left under $SEC_ROOT, not removing it: $(sec_mounts)" >&2
@@ -94,11 +95,42 @@ sec_setup() {
   SEC_EXEC_OPTS=()
 }
 
+# Field 22 of /proc/PID/stat (start time), empty when gone or a zombie.
+sec_start_time() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  [[ "$1" == Z ]] && return 0
+  echo "${20}"
+}
+
+# Kill pid $1 if it is still the process that started at $2.
+sec_kill_if_same() {
+  [[ -n "$1" && "$1" -gt 0 && -n "$2" && "$2" != 0 ]] || return 0
+  [[ "$(sec_start_time "$1")" == "$2" ]] && kill -9 "$1" 2>/dev/null
+  return 0
+}
+
 sec_teardown() {
+  # Remember every process the test started, in case rm -f misses one.
+  local procs=() d
+  for d in "$SEC_ROOT"/containers/*/state.json; do
+    [[ -f "$d" ]] || continue
+    procs+=("$(jq -r '"\(.State.Pid) \(.State.StartTime) \(.State.MonitorPid) \(.State.MonitorStartTime)"' "$d" 2>/dev/null)")
+  done
   local ids
   ids=$(sec_wb overlay ps -aq --no-trunc 2>/dev/null)
   # shellcheck disable=SC2086
   [[ -z "$ids" ]] || sec_wb overlay rm -f $ids >/dev/null 2>&1 || true
+  local p
+  for p in "${procs[@]}"; do
+    # shellcheck disable=SC2086
+    set -- $p
+    sec_kill_if_same "${3:-}" "${4:-}"
+    sec_kill_if_same "${1:-}" "${2:-}"
+  done
   local left
   left=$(sec_wb overlay ps -aq --no-trunc 2>/dev/null)
   [[ -z "$left" ]] || fail "containers left after rm -f: $left"
