@@ -101,28 +101,44 @@ teardown() {
 @test "--cpus 0.5 holds a busy loop to about half a core" {
   run_d --cpus 0.5 busybox sh -c 'while :; do :; done'
   sleep 0.5
-  local a b pa pb t0 t1 wall per_period
+  local a b pa pb ta tb t0 t1 wall per_period min=${WB_TEST_CPU_MIN:-200}
   a=$(cg_cpu_usage_ns "$CID")
   pa=$(cg_cpu_stat "$CID" nr_periods)
+  ta=$(cg_cpu_stat "$CID" nr_throttled)
   t0=$(date +%s%N)
   sleep 2.5
   b=$(cg_cpu_usage_ns "$CID")
   pb=$(cg_cpu_stat "$CID" nr_periods)
+  tb=$(cg_cpu_stat "$CID" nr_throttled)
   t1=$(date +%s%N)
   ((pb > pa)) || fail "no CFS period elapsed (nr_periods $pa -> $pb): is the quota set?"
+  # CPU time over wall time, and per elapsed 100 ms CFS period (what the
+  # quota limits; less distorted when the period timer fires late).
   wall=$(((b - a) * 1000 / (t1 - t0)))
-  # CPU time per elapsed 100 ms CFS period: what the quota limits, and
-  # what a late period timer (the emulated VM's, a loaded host's) does not
-  # distort as it does the wall-clock ratio.
   per_period=$(((b - a) * 1000 / ((pb - pa) * 100000000)))
-  echo "# --cpus 0.5 ($LIM_DRIVER): $wall/1000 of a core over $(((t1 - t0) / 1000000)) ms;" \
-    "$per_period/1000 per CFS period over $((pb - pa)) periods," \
-    "$(cg_cpu_stat "$CID" nr_throttled) throttled in all" >&3
-  # More than 0.65 of a core by either measure: the quota is not enforced.
+  echo "# --cpus 0.5 ($LIM_DRIVER): $wall/1000 of a core over $(((t1 - t0) / 1000000)) ms," \
+    "$per_period/1000 per CFS period; throttled in $((tb - ta)) of $((pb - pa)) periods" >&3
+  # An unlimited loop uses a whole core (1000) by both measures, and is
+  # never throttled.
   ((wall <= 650)) || fail "used $wall/1000 of a core, above the 0.5 quota"
   ((per_period <= 650)) || fail "used $per_period/1000 of each period, above the 0.5 quota"
-  ((per_period >= 350)) || fail "used only $per_period/1000 of each period"
-  (($(cg_cpu_stat "$CID" nr_throttled) > 0)) || fail "the cgroup was never throttled"
+  # The quota is what the driver wrote, and it bit at least once (a
+  # loaded host may leave the loop below its quota most periods).
+  if [[ "$LIM_DRIVER" == v2 ]]; then
+    [[ "$(cat "$(cg_file cpu "$CID" cpu.max)")" == "50000 100000" ]] ||
+      fail "cpu.max: $(cat "$(cg_file cpu "$CID" cpu.max)")"
+  else
+    [[ "$(cat "$(cg_file cpu "$CID" cpu.cfs_quota_us)")" == 50000 &&
+      "$(cat "$(cg_file cpu "$CID" cpu.cfs_period_us)")" == 100000 ]] ||
+      fail "cfs quota/period: $(cat "$(cg_file cpu "$CID" cpu.cfs_quota_us)")/$(cat "$(cg_file cpu "$CID" cpu.cfs_period_us)")"
+  fi
+  ((tb > 0)) || fail "never throttled (nr_throttled 0)"
+  # The loop got a good part of its quota.  Loose: on a loaded 2-core
+  # host it gets 0.34-0.5 (the quota file above proves the conversion);
+  # the VM runner lowers it further (its emulated CPUs' period timer fires
+  # late, leaving the loop 0.18-0.34).
+  ((wall >= min || per_period >= min)) ||
+    fail "used only $wall/1000 of a core, $per_period/1000 of each period (floor $min)"
   run wb rm -f "$CID"
   assert_status 0
   assert_no_cgroup_left
