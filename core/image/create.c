@@ -11,7 +11,7 @@
 /* The id covers exactly what makes the image: its layers, its config and
  * its creation time, encoded canonically (sorted keys, no whitespace), so
  * it is stable when the image is saved and loaded elsewhere. */
-static char *image_digest(json_t *layers, json_t *config, const char *created)
+char *wb_image_digest(json_t *layers, json_t *config, const char *created)
 {
   json_t *canon = json_pack("{s:O, s:O, s:s}", "layers", layers, "config",
                             config, "created", created);
@@ -65,7 +65,7 @@ static int create_locked(const char *root, const char *const *layers,
   const char *top = layers[json_array_size(jlayers) - 1];
   json_t *config = wb_image_config_json(from);
   cleanup_free char *created = wb_now_rfc3339();
-  cleanup_free char *id = image_digest(jlayers, config, created);
+  cleanup_free char *id = wb_image_digest(jlayers, config, created);
 
   json_t *history = parent_history(root, from);
   json_t *entry = json_pack("{s:s, s:s, s:s}", "created", created, "created_by",

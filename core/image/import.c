@@ -26,6 +26,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
+#include "archive_util.h"
 #include "extract.h"
 #include "store.h"
 #include "store_internal.h"
@@ -98,44 +99,11 @@ static la_ssize_t tar_pipe_read(struct archive *a, void *data, const void **buf)
   return n;
 }
 
-/* Decompression filters compiled into libarchive.  A filter libarchive
- * would run as an external program (ARCHIVE_WARN) is left out: the runtime
- * never executes other programs. */
-static void enable_builtin_filters(struct archive *a)
-{
-  static int (*const filters[])(struct archive *) = {
-      archive_read_support_filter_gzip,     archive_read_support_filter_bzip2,
-      archive_read_support_filter_xz,       archive_read_support_filter_lzma,
-      archive_read_support_filter_zstd,     archive_read_support_filter_lz4,
-      archive_read_support_filter_compress,
-  };
-  for (size_t i = 0; i < sizeof filters / sizeof *filters; i++) {
-    struct archive *probe = archive_read_new();
-    int ok = probe && filters[i](probe) == ARCHIVE_OK;
-    archive_read_free(probe);
-    if (ok)
-      filters[i](a);
-  }
-}
-
-static void archive_freep(struct archive **a)
-{
-  if (*a)
-    archive_read_free(*a);
-}
-#define cleanup_archive __attribute__((cleanup(archive_freep)))
-
-static void md_freep(EVP_MD_CTX **m)
-{
-  if (*m)
-    EVP_MD_CTX_free(*m);
-}
-
 /* Extract the stream on fd into diff_fd; *layer_id gets the diff id. */
 static int extract_stream(int fd, int diff_fd, bool progress, char **layer_id,
                           uint64_t *size, wb_error *err)
 {
-  __attribute__((cleanup(md_freep))) EVP_MD_CTX *md = EVP_MD_CTX_new();
+  cleanup_md EVP_MD_CTX *md = EVP_MD_CTX_new();
   if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
     return wb_error_set(err, ENOMEM, "sha256");
   cleanup_archive struct archive *raw = archive_read_new();
@@ -145,7 +113,7 @@ static int extract_stream(int fd, int diff_fd, bool progress, char **layer_id,
     return wb_error_set(err, ENOMEM, "libarchive");
   cleanup_free struct raw_input *in = xzalloc(sizeof *in);
   in->fd = fd;
-  enable_builtin_filters(raw);
+  wb_archive_enable_builtin_filters(raw);
   archive_read_support_format_raw(raw);
   int r = archive_read_open(raw, in, NULL, raw_read, NULL);
   struct archive_entry *e;

@@ -27,6 +27,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
+#include "archive_util.h"
 #include "archive_write.h"
 #include "extract.h"
 #include "store.h"
@@ -34,20 +35,6 @@
 #include "transfer.h"
 
 #define MAX_JSON (32 << 20)
-
-static void archive_freep(struct archive **a)
-{
-  if (*a)
-    archive_read_free(*a);
-}
-#define cleanup_archive __attribute__((cleanup(archive_freep)))
-
-static void md_freep(EVP_MD_CTX **m)
-{
-  if (*m)
-    EVP_MD_CTX_free(*m);
-}
-#define cleanup_md __attribute__((cleanup(md_freep)))
 
 static char *md_hex(EVP_MD_CTX *md)
 {
@@ -67,24 +54,6 @@ static EVP_MD_CTX *md_new(void)
   if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
     abort(); /* only without memory */
   return md;
-}
-
-/* Decompression filters built into libarchive; one it would run as an
- * external program is left out (we never execute other programs). */
-static void enable_builtin_filters(struct archive *a)
-{
-  static int (*const filters[])(struct archive *) = {
-      archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
-      archive_read_support_filter_xz,   archive_read_support_filter_zstd,
-      archive_read_support_filter_lz4,
-  };
-  for (size_t i = 0; i < sizeof filters / sizeof *filters; i++) {
-    struct archive *probe = archive_read_new();
-    int ok = probe && filters[i](probe) == ARCHIVE_OK;
-    archive_read_free(probe);
-    if (ok)
-      filters[i](a);
-  }
 }
 
 /* ---- reading a file descriptor, hashing what is read ---- */
@@ -123,7 +92,7 @@ static int unpack_archive(int in_fd, int dir_fd, wb_error *err)
     return wb_error_set(err, ENOMEM, "libarchive");
   cleanup_free struct raw_in *in = xzalloc(sizeof *in);
   in->fd = in_fd;
-  enable_builtin_filters(a);
+  wb_archive_enable_builtin_filters(a);
   archive_read_support_format_tar(a);
   if (archive_read_open(a, in, NULL, raw_read, NULL) != ARCHIVE_OK)
     return wb_error_set(err, -EINVAL, "not an image archive (%s)",
@@ -507,7 +476,7 @@ static int extract_layer(int fd, int diff_fd, char **diff_hex, char **blob_hex,
   cleanup_free struct raw_in *in = xzalloc(sizeof *in);
   in->fd = fd;
   in->md = raw_md;
-  enable_builtin_filters(raw);
+  wb_archive_enable_builtin_filters(raw);
   archive_read_support_format_raw(raw);
   struct archive_entry *e;
   int r = archive_read_open(raw, in, NULL, raw_read, NULL);
@@ -628,16 +597,6 @@ static int load_layer(const char *root, const char *work, int dir_fd,
 
 /* Must be the computation of create.c (an image's id covers its layers,
  * config and creation time, canonically encoded). */
-static char *image_digest(json_t *layers, json_t *config, const char *created)
-{
-  json_t *canon = json_pack("{s:O, s:O, s:s}", "layers", layers, "config",
-                            config, "created", created);
-  cleanup_free char *text = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS);
-  json_decref(canon);
-  if (!text)
-    abort(); /* out of memory */
-  return wb_sha256_hex(text, strlen(text));
-}
 
 static int strv_field(json_t *cfg, const char *key, char ***out, wb_error *err)
 {
@@ -784,7 +743,7 @@ static int store_image(const char *root, const struct load_image *li,
     json_array_append_new(jlayers, json_string(*l));
   }
   json_t *config = wb_image_config_json(img);
-  cleanup_free char *id = image_digest(jlayers, config, created);
+  cleanup_free char *id = wb_image_digest(jlayers, config, created);
   json_t *existing = NULL;
   if (wb_image_load_json(root, id, &existing, NULL) == 0) {
     json_decref(existing); /* loaded before: only the names are new */

@@ -67,4 +67,8 @@ int wb_image_untag_all(const char *root, const char *tag, const char *except_id,
  * components (0 = the root itself) or -EINVAL. */
 int wb_entry_components(const char *path, char ***out);
 
+/* The image id: sha256 of {layers, config, created} as canonical JSON
+ * (sorted keys, no whitespace), stable across save and load. */
+char *wb_image_digest(json_t *layers, json_t *config, const char *created);
+
 #endif
