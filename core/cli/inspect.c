@@ -153,7 +153,7 @@ static json_t *inspect_container(const struct wb_container *c)
   size_t argc = strv_len(c->argv);
   /* Docker's Name has a leading slash. */
   cleanup_free char *name = xasprintf("/%s", c->name);
-  return json_pack(
+  json_t *j = json_pack(
       "{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o,"
       " s:s, s:s, s:s, s:{s:s?, s:s?, s:s?}}",
       "Id", c->id, "Created", c->created ? c->created : zero_time, "Path",
@@ -167,6 +167,9 @@ static json_t *inspect_container(const struct wb_container *c)
       c->storage_driver ? c->storage_driver : "", "Platform", "linux",
       "Drivers", "Storage", c->storage_driver, "Cgroup", c->cgroup_driver,
       "Log", c->log_driver);
+  if (j)
+    json_object_set_new(j, "Security", wb_security_to_json(&c->sec));
+  return j;
 }
 
 /* ---- the {{...}} selector ------------------------------------------------ */

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -84,6 +85,12 @@ static _Noreturn void join_and_fork(int pidfd, const struct wb_container *c,
   if (wb_sync_recv(sync, &type, &code, &msg, &fd) <= 0 || type != WB_SYNC_GO)
     _exit(WB_EXIT_FAILURE);
   free(msg);
+  /* Until it execs, the command's process runs the runtime's binary inside
+   * the container's pid namespace: not dumpable, so no container process
+   * can open its /proc/PID/exe (CVE-2019-5736).  execve makes it dumpable
+   * again. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    _exit(WB_EXIT_FAILURE);
   if (setns(pidfd, JOIN_FLAGS) < 0) {
     wb_error_set(&err, errno, "join the namespaces of container %s", c->name);
   } else {

@@ -108,6 +108,12 @@ int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err)
    * container's root before exec (the CVE-2024-21626 class). */
   if (chdir(wd) < 0)
     return wb_error_set(err, errno, "chdir to working directory %s", wd);
+  /* A path through /proc/self/fd/N could land on a directory outside the
+   * root (an fd the runtime inherited or holds): getcwd() fails then. */
+  cleanup_free char *cwd = getcwd(NULL, 0);
+  if (!cwd)
+    return wb_error_set(err, -EPERM,
+                        "working directory %s is outside the container", wd);
   r = redirect_stdio(x, err);
   if (r < 0)
     return r;

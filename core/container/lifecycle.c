@@ -313,6 +313,14 @@ int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
   c->pid = 0;
   if (c->auto_remove)
     return r;
+  /* `update` may have recorded new limits while the container ran (in a
+   * foreground run this process holds the old ones): keep those. */
+  cleanup_container struct wb_container *disk = NULL;
+  if (wb_container_load_id(ctx->root, c->id, &disk, NULL) == 0) {
+    struct wb_limits l = c->limits;
+    c->limits = disk->limits;
+    disk->limits = l; /* freed with disk */
+  }
   int s = wb_container_save(c, c->detach, r < 0 ? NULL : err);
   return r < 0 ? r : s;
 }

@@ -585,6 +585,8 @@ check_exe_race() {
   # $PATH for the exec'd command widens the window; the probe only opens.
   local wb=$BATS_TEST_TMPDIR/whalebox-copy
   cp "$WB_BIN" "$wb"
+  # The runtime looks for its monitor next to itself.
+  cp "$(dirname "$WB_BIN")/whalebox-monitor" "$BATS_TEST_TMPDIR/"
   local devino
   devino=$(stat -L -c '%d:%i' "$wb")
   local WB_BIN=$wb
