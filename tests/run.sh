@@ -212,6 +212,10 @@ else
       timeout 1200 "$vm_script" | tee "$vm_out"
     rc=${PIPESTATUS[0]}
     tap_count "cgroup-v2 VM" "$rc" <"$vm_out" | add_counts "cgroup-v2 VM"
+    # The limit tests of limits.bats again, enforced by cgroup-v2.
+    WB_VM_RUN=$vm_run timeout 1200 tests/vm/run-limits-v2.sh "$repo/build-test" | tee "$vm_out"
+    rc=${PIPESTATUS[0]}
+    tap_count "limits-v2 VM" "$rc" <"$vm_out" | add_counts "limits-v2 VM"
     rm -f "$vm_out"
   fi
 fi

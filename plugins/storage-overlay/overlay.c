@@ -279,6 +279,13 @@ static int mount_fsapi(const struct wb_host *host, const struct mount_plan *p,
       return 1;
     return host->error(host, err, errno, "fsopen overlay");
   }
+  /* Before Linux 6.5 overlayfs has no fs_context of its own: the generic
+   * legacy one accepts any key here and only the final create fails.  A
+   * key no file system knows tells the two apart. */
+  if (fsconfig(fsfd, FSCONFIG_SET_STRING, "whalebox-probe", "1", 0) == 0) {
+    close(fsfd);
+    return 1;
+  }
   int r = 0;
   for (size_t i = p->n; i-- > 0 && r == 0;) {
     if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", fs->layers[i], 0) == 0)
