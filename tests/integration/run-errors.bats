@@ -125,6 +125,7 @@ assert_run_fails() {
   for DRIVER in "${RT_DRIVERS[@]}"; do
     echo "driver: $DRIVER"
     for name in a/b ../x x/../y .. . -x _x .x 'a b' 'a:b' '' "$(printf 'a%.0s' {1..200})"; do
+      echo "name: $name"
       assert_run_fails 125 "invalid container name" --name "$name" busybox true
       [[ ! -e "$ROOT/containers" || -z "$(ls -A "$ROOT/containers")" ]] || fail "created a container for name '$name'"
       for d in /sys/fs/cgroup/*/"$CGPARENT"; do
@@ -140,9 +141,11 @@ assert_run_fails() {
   mkdir -p "$BATS_TEST_TMPDIR/vol"
   for DRIVER in "${RT_DRIVERS[@]}"; do
     echo "driver: $DRIVER"
-    for spec in x "$BATS_TEST_TMPDIR/vol" ":/a" "$BATS_TEST_TMPDIR/vol:" \
+    # (A lone absolute path is an anonymous volume, as in Docker.)
+    for spec in x rel/path ":/a" "$BATS_TEST_TMPDIR/vol:" \
       "$BATS_TEST_TMPDIR/vol:rel" "$BATS_TEST_TMPDIR/vol:/" \
       "$BATS_TEST_TMPDIR/vol:/a:zz" "$BATS_TEST_TMPDIR/vol:/a:ro:x"; do
+      echo "spec: $spec"
       assert_run_fails 125 "invalid volume specification" -v "$spec" busybox true
       for d in /sys/fs/cgroup/*/"$CGPARENT"; do
         [[ ! -e "$d" ]] || fail "created the cgroup parent $d for -v '$spec'"
