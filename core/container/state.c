@@ -4,6 +4,8 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -173,6 +175,14 @@ int wb_container_save(const struct wb_container *c, bool durable, wb_error *err)
   cleanup_free char *text = json_dumps(j, JSON_COMPACT);
   json_decref(j);
   cleanup_free char *path = path_join(c->dir, "state.json");
+  /* Writers take the container directory's lock, so two commands never
+   * interleave; readers need none, the rename is atomic. */
+  cleanup_close int lock = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock < 0)
+    return wb_error_set(err, errno, "open %s", c->dir);
+  while (flock(lock, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return wb_error_set(err, errno, "lock %s", c->dir);
   return write_file_atomic(path, text, strlen(text), durable, err);
 }
 
