@@ -119,6 +119,18 @@ EOF
   done
 }
 
+@test "-ti is -it" {
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    RT_PTY_FEED="printf 'tty; exit 3\n'"
+    run_in_pty <<'EOF'
+wbrun --rm -ti busybox sh
+EOF
+    assert_status 3
+    grep -qx /dev/pts/0 <<<"$output" || fail "no tty output:" "$output"
+  done
+}
+
 @test "-it: ^C typed at the terminal reaches the container as SIGINT" {
   for DRIVER in "${RT_DRIVERS[@]}"; do
     echo "driver: $DRIVER"

@@ -258,6 +258,16 @@ teardown() {
   done
 }
 
+@test "the seed tool's spellings: -rm, -name, -eK=V, -i" {
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    run --separate-stderr wbrun -rm -name seedname -eK=V -i busybox sh -c 'read x; echo "$x $K $(hostname | wc -c)"' <<<"in"
+    assert_status 0
+    assert_equal "$output" "in V 13"
+    rt_assert_clean "-rm ($DRIVER)"
+  done
+}
+
 @test "without --rm an exited container stays until rm" {
   for DRIVER in "${RT_DRIVERS[@]}"; do
     echo "driver: $DRIVER"
@@ -557,6 +567,30 @@ ls: $ROOT: No such file or directory"
     wait_bg
     assert_equal "$BG_STATUS" 137
     rt_assert_clean "kill ($DRIVER)"
+  done
+}
+
+@test "while it runs: state.json says running with its pid, in a cgroup below --cgroup-parent" {
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    wbrun_bg --rm --name alive busybox sh -c 'echo ready; exec sleep 1000'
+    wait_bg_output ready
+    local id pid
+    id=$(only_container_id)
+    assert_equal "$(container_state "$id" .State.Status)" "running"
+    pid=$(container_state "$id" .State.Pid)
+    [[ -r "/proc/$pid/cmdline" ]] && grep -q sleep "/proc/$pid/cmdline" || fail "state pid $pid is not the container's process"
+    if [[ "$RT_CGDRIVER" == v1 || "$RT_CGDRIVER" == v2 ]]; then
+      grep -q "/$CGPARENT/" "/proc/$pid/cgroup" ||
+        fail "pid $pid is not below $CGPARENT:" "$(cat "/proc/$pid/cgroup")"
+      [[ -n "$(cgroups_under_parent)" ]] || fail "no container cgroup below $CGPARENT"
+    fi
+    # Our mount namespace does not hold the container's mounts.
+    [[ "$(readlink "/proc/$pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]] || fail "same mount namespace"
+    wbx kill alive >/dev/null
+    wait_bg
+    assert_equal "$BG_STATUS" 137
+    rt_assert_clean "after kill ($DRIVER)"
   done
 }
 
