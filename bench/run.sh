@@ -173,12 +173,18 @@ if [[ ${peer[docker]} == true ]]; then
   fi
 fi
 
+if [[ $quick -eq 1 ]]; then
+  r_startup=${rounds:-5} r_other=5 r_import=2 n_detach=20 n_big=0 warmup=1
+else
+  r_startup=${rounds:-20} r_other=20 r_import=5 n_detach=100 n_big=1000 warmup=2
+fi
+
 import_bytes=$((200 * 1024 * 1024))
 [[ $quick -eq 1 ]] && import_bytes=$((50 * 1024 * 1024))
 import_files=0
 if wants import; then
-  say "writing a $((import_bytes >> 20)) MB import tarball"
-  import_files=$(make_import_tarball "$work/import.tar" "$import_bytes")
+  say "writing $((r_import + 1)) import tarballs of $((import_bytes >> 20)) MB"
+  import_files=$(make_import_tarballs "$work/import" "$import_bytes" $((r_import + 1)))
 fi
 commit_small=$((8 * 1024 * 1024))
 commit_big=$((498 * 1024 * 1024))
@@ -186,12 +192,6 @@ if wants commit && [[ $has_commit == true ]]; then
   say "importing the 10 MB and 500 MB commit bases"
   make_commit_base "$commit_small" wb-bench-base-10mb
   make_commit_base "$commit_big" wb-bench-base-500mb
-fi
-
-if [[ $quick -eq 1 ]]; then
-  r_startup=${rounds:-5} r_other=5 r_import=2 n_detach=20 n_big=0 warmup=1
-else
-  r_startup=${rounds:-20} r_other=20 r_import=5 n_detach=100 n_big=1000 warmup=2
 fi
 
 only_json=$(printf '%s\n' ${only//,/ } | jq -R . | jq -s .)
@@ -208,7 +208,7 @@ jq -n \
   --argjson has_commit "$has_commit" --argjson only "$only_json" \
   --argjson rs "$r_startup" --argjson ro "$r_other" --argjson ri "$r_import" \
   --argjson warm "$warmup" --argjson nd "$n_detach" --argjson nb "$n_big" \
-  --arg itar "$work/import.tar" --argjson ifiles "$import_files" \
+  --arg itar "$work/import" --argjson ifiles "$import_files" \
   --argjson cs "$commit_small" --argjson cb "$commit_big" --argjson bbsize "$(stat -c %s "$busybox_tar")" \
   '{workdir: $work, only: $only, peers: $peers, ns_pid: (if $ns == "" then null else ($ns | tonumber) end),
     whalebox: {argv: $wb, root: $wb_root, cgroup_parent: $cg, image: "busybox", has_commit: $has_commit},
@@ -218,7 +218,7 @@ jq -n \
     bundle: $bundle, rootfs: $rootfs, unshare: $unshare, chroot: $chroot, tar: $tar,
     rounds: {startup: $rs, exec: $ro, ps: $ro, import: $ri, commit: $ri, warmup: $warm},
     counts: {detach: $nd, ps_big: $nb},
-    import: {tarball: $itar, files: $ifiles},
+    import: {tarball_prefix: $itar, files: $ifiles},
     commit: {bases: {"10 MB": "wb-bench-base-10mb", "500 MB": "wb-bench-base-500mb"},
              base_bytes: {"10 MB": ($cs + $bbsize), "500 MB": ($cb + $bbsize)}}}' \
   >"$work/config.json"

@@ -139,14 +139,19 @@ start_dockerd() {
   return 1
 }
 
-# An image tree of about $2 bytes in a tarball ($1); prints the file count.
-make_import_tarball() {
-  local out=$1 bytes=$2 tree=$work/import-tree files
+# An image tree of about $2 bytes in $3 tarballs $1-0.tar ... (the same
+# files plus one naming the round, so that every round imports a new layer
+# rather than one the store already holds); prints the file count.
+make_import_tarballs() {
+  local out=$1 bytes=$2 count=$3 tree=$work/import-tree files r
   rm -rf "$tree"
   files=$("$python" "$here/lib/bench.py" tree "$tree" "$bytes")
-  tar -cf "$out" -C "$tree" .
-  rm -rf "$tree"
-  echo "$files"
+  for ((r = 0; r < count; r++)); do
+    echo "$r" >"$work/bench-round"
+    tar -cf "$out-$r.tar" -C "$work" bench-round -C "$tree" .
+  done
+  rm -rf "$tree" "$work/bench-round"
+  echo "$((files + 1))"
 }
 
 # A base image: the busybox tree plus $2 bytes of data, imported as $3.
