@@ -81,7 +81,7 @@ d=$BATS_TEST_TMPDIR
 stty -g >"$d/before"
 wbrun --rm -t busybox true
 stty -g >"$d/after-exit"
-wbrun -t --name tk busybox sh -c 'echo ready; exec sleep 1000' </dev/tty >"$d/ctr.out" &
+wbrun -t --name tk busybox sh -c 'echo ready; exec sleep 60' </dev/tty >"$d/ctr.out" &
 pid=$!
 for _ in $(seq 100); do grep -q ready "$d/ctr.out" && break; sleep 0.1; done
 stty -g >"$d/during"
@@ -132,13 +132,17 @@ EOF
 }
 
 @test "-it: ^C typed at the terminal reaches the container as SIGINT" {
+  local sync=$BATS_TEST_TMPDIR/sync
   for DRIVER in "${RT_DRIVERS[@]}"; do
     echo "driver: $DRIVER"
-    # ^C after the container is up (the terminal is raw by then, so only
-    # the container's pty turns it into SIGINT; the outer shell survives).
-    RT_PTY_FEED="sleep 3; printf '\\003'; sleep 5"
+    rm -rf "$sync"
+    mkdir -p "$sync"
+    # ^C once the container has set its trap (the terminal is raw by then,
+    # so only the container's pty turns it into SIGINT; the outer shell
+    # survives and prints rc=).
+    RT_PTY_FEED="for _ in \$(seq 200); do [ -e '$sync/ready' ] && break; sleep 0.1; done; sleep 0.5; printf '\\003'; sleep 3"
     run_in_pty <<'EOF'
-wbrun --rm -it busybox sh -c 'trap "echo got-int; exit 5" INT; echo ready; while :; do sleep 0.1; done'
+wbrun --rm -it -v "$BATS_TEST_TMPDIR/sync:/sync" busybox sh -c 'trap "echo got-int; exit 5" INT; touch /sync/ready; i=0; while [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done; exit 9'
 echo "rc=$?"
 EOF
     assert_status 0

@@ -203,9 +203,9 @@ run_in_pty() {
   } >"$f"
   status=0
   if [[ -n "${RT_PTY_FEED:-}" ]]; then
-    bash -c "$RT_PTY_FEED" | script -qfec "bash $f" /dev/null >"$raw" 2>&1 || status=$?
+    bash -c "$RT_PTY_FEED" | timeout -k 5 120 script -qfec "bash $f" /dev/null >"$raw" 2>&1 || status=$?
   else
-    script -qfec "bash $f" /dev/null </dev/null >"$raw" 2>&1 || status=$?
+    timeout -k 5 120 script -qfec "bash $f" /dev/null </dev/null >"$raw" 2>&1 || status=$?
   fi
   output=$(sed -e 's/\r//g' -e 's/\^@//g' "$raw")
   mapfile -t lines <<<"$output"
