@@ -12,10 +12,10 @@
 
 #include "../image/store.h"
 #include "../limits_parse.h"
-#include "../volume/volume.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
+#include "../volume/volume.h"
 
 enum {
   O_RM = 256,
@@ -89,25 +89,25 @@ static int bad_flag(char **argv, int c, wb_error *err)
                       "unknown flag: %s; see 'whalebox run --help'", arg);
 }
 
-static int add_env(struct wb_container *c, const char *kv, wb_error *err)
+static int add_env(char ***env, const char *kv, wb_error *err)
 {
   if (!*kv || *kv == '=')
     return wb_error_set(err, -EINVAL, "invalid environment variable: \"%s\"",
                         kv);
   if (strchr(kv, '=')) {
-    strv_push(&c->env, kv);
+    strv_push(env, kv);
     return 0;
   }
   /* "-e NAME" passes the variable through from our environment. */
   const char *v = getenv(kv);
   if (v) {
     cleanup_free char *full = xasprintf("%s=%s", kv, v);
-    strv_push(&c->env, full);
+    strv_push(env, full);
   }
   return 0;
 }
 
-static int add_env_file(struct wb_container *c, const char *path, wb_error *err)
+static int add_env_file(char ***env, const char *path, wb_error *err)
 {
   cleanup_free char *text = NULL;
   int r = read_file(path, &text, NULL, err);
@@ -119,29 +119,37 @@ static int add_env_file(struct wb_container *c, const char *path, wb_error *err)
     line += strspn(line, " \t");
     if (!*line || *line == '#')
       continue;
-    r = add_env(c, line, err);
+    r = add_env(env, line, err);
     if (r < 0)
       return r;
   }
   return 0;
 }
 
-/* Docker puts NAME=value entries later in the list over earlier ones. */
-static void env_merge(char ***dst, char **defaults, char **overrides)
+static bool same_key(const char *a, const char *b)
 {
-  char **out = xzalloc(sizeof(char *));
-  for (char **d = defaults; d && *d; d++) {
-    size_t klen = strcspn(*d, "=");
-    bool overridden = false;
-    for (char **o = overrides; o && *o && !overridden; o++)
-      overridden = strncmp(*o, *d, klen) == 0 && (*o)[klen] == '=';
-    if (!overridden)
-      strv_push(&out, *d);
+  size_t ka = strcspn(a, "="), kb = strcspn(b, "=");
+  return ka == kb && strncmp(a, b, ka) == 0;
+}
+
+/* The image's variables, then --env-file, then -e (as Docker reads them):
+ * a later value of a name replaces an earlier one. */
+static char **env_merge(char **image, char **files, char **flags)
+{
+  char **all = NULL, **out = xzalloc(sizeof(char *));
+  char **sources[] = {image, files, flags};
+  for (size_t s = 0; s < 3; s++)
+    for (char **e = sources[s]; e && *e; e++)
+      strv_push(&all, *e);
+  for (char **e = all; e && *e; e++) {
+    bool replaced = false;
+    for (char **later = e + 1; *later && !replaced; later++)
+      replaced = same_key(*e, *later);
+    if (!replaced)
+      strv_push(&out, *e);
   }
-  for (char **o = overrides; o && *o; o++)
-    strv_push(&out, *o);
-  strv_free(*dst);
-  *dst = out;
+  strv_free(all);
+  return out;
 }
 
 /* -v HOST:CTR[:ro|rw], NAME:CTR[:mode] or /CTR (anonymous volume). */
@@ -194,7 +202,7 @@ static int add_mount(struct wb_container *c, const char *spec, wb_error *err)
 
 static int apply_image(struct wb_context *ctx, struct wb_container *c,
                        const char *ref, char **cmd, const char *entrypoint,
-                       char **user_env, wb_error *err)
+                       char **file_env, char **flag_env, wb_error *err)
 {
   cleanup_image struct wb_image *img = NULL;
   int r = wb_image_lookup(ctx->root, ref, &img, err);
@@ -223,7 +231,8 @@ static int apply_image(struct wb_context *ctx, struct wb_container *c,
   if (!argv)
     strv_push(&argv, "/bin/sh");
   c->argv = argv;
-  env_merge(&c->env, img->env, user_env);
+  strv_free(c->env);
+  c->env = env_merge(img->env, file_env, flag_env);
   if (!c->workdir && img->workdir && *img->workdir)
     c->workdir = xstrdup(img->workdir);
   if (!c->user && img->user && *img->user)
@@ -235,11 +244,10 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
                  struct wb_container **out, bool *help, wb_error *err)
 {
   cleanup_container struct wb_container *c = wb_container_new();
-  cleanup_strv char **user_env = NULL;
+  cleanup_strv char **flag_env = NULL, **file_env = NULL;
   const char *entrypoint = NULL;
   long max_cpu = -1;
   int opt, r;
-  struct wb_container tmp_env = {0};
   *help = false;
   opterr = 0;
   while ((opt = getopt_long_only(argc, argv, "+:itde:w:u:h:m:v:", options,
@@ -268,10 +276,10 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       c->name = xstrdup(optarg);
       break;
     case 'e':
-      r = add_env(&tmp_env, optarg, err);
+      r = add_env(&flag_env, optarg, err);
       break;
     case O_ENV_FILE:
-      r = add_env_file(&tmp_env, optarg, err);
+      r = add_env_file(&file_env, optarg, err);
       break;
     case 'w':
       if (optarg[0] != '/')
@@ -375,15 +383,11 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       *help = true;
       return 0;
     default:
-      strv_free(tmp_env.env);
       return bad_flag(argv, opt, err);
     }
-    if (r < 0) {
-      strv_free(tmp_env.env);
+    if (r < 0)
       return r;
-    }
   }
-  user_env = tmp_env.env;
   r = wb_limits_check(&c->limits, err);
   if (r < 0)
     return r;
@@ -396,7 +400,7 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
   cleanup_strv char **cmd = NULL;
   for (int i = optind; i < argc; i++)
     strv_push(&cmd, argv[i]);
-  r = apply_image(ctx, c, image, cmd, entrypoint, user_env, err);
+  r = apply_image(ctx, c, image, cmd, entrypoint, file_env, flag_env, err);
   if (r < 0)
     return r;
   *out = steal_pointer(&c);

@@ -173,7 +173,8 @@ int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
    * command never runs outside it. */
   struct wb_cgroup cgid = {sizeof cgid, c->cgroup_parent, c->id};
   const struct wb_cgroup_ops *ops = cgroup->ops;
-  struct wb_process p = {.pid = 0, .pidfd = -1, .pty_master = -1};
+  struct wb_process p = {
+      .pid = 0, .pidfd = -1, .pty_master = -1, .pty_stdin = req->interactive};
   r = ops->enter(cgroup->data, &cgid, helper, err);
   if (r == 0 && (r = wb_sync_send(sync, WB_SYNC_GO, 0, NULL, -1)) < 0)
     r = wb_error_set(err, -r, "exec");

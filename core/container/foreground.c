@@ -102,7 +102,8 @@ int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
   struct relay to_ctr = {.in = STDIN_FILENO, .out = p->pty_master};
   struct relay from_ctr = {.in = p->pty_master, .out = STDOUT_FILENO};
   bool have_pty = p->pty_master >= 0;
-  bool in_open = have_pty, out_open = have_pty;
+  /* As Docker: without -i, what is typed does not reach the container. */
+  bool in_open = have_pty && p->pty_stdin, out_open = have_pty;
   bool exited = false;
   int ret = 0;
   while (!exited || out_open) {
@@ -152,6 +153,7 @@ int wb_container_run_attached(struct wb_context *ctx, struct wb_container *c,
   wb_foreground_block_signals(&old);
   struct wb_process p = {.pidfd = -1,
                          .pty_master = -1,
+                         .pty_stdin = c->interactive,
                          .stdin_fd = -1,
                          .stdout_fd = -1,
                          .stderr_fd = -1};
@@ -175,9 +177,9 @@ int wb_container_run_attached(struct wb_context *ctx, struct wb_container *c,
   if (wb_container_exited(ctx, c, status, &cleanup_err) < 0)
     wb_log(WB_LOG_WARN, "%s", cleanup_err.msg);
   /* --rm takes the anonymous volumes along, as Docker does. */
-  if (c->auto_remove && (wb_container_delete(ctx, c, &cleanup_err) < 0 ||
-                         wb_volume_remove_anonymous(ctx->root, c,
-                                                    &cleanup_err) < 0))
+  if (c->auto_remove &&
+      (wb_container_delete(ctx, c, &cleanup_err) < 0 ||
+       wb_volume_remove_anonymous(ctx->root, c, &cleanup_err) < 0))
     wb_log(WB_LOG_WARN, "%s", cleanup_err.msg);
   return wb_wait_status_code(status);
 }

@@ -15,6 +15,7 @@ struct wb_process {
   pid_t pid;
   int pidfd;      /* -1 when the kernel has no CLONE_PIDFD */
   int pty_master; /* -1 without -t */
+  bool pty_stdin; /* -i with -t: our stdin goes to the pty */
   /* stdio for the child when not a tty; -1 keeps the runtime's own. */
   int stdin_fd, stdout_fd, stderr_fd;
 };

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 #include "../util/xalloc.h"
 #include "spawn.h"
 #include "sync.h"
@@ -78,6 +79,10 @@ static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
   int master = -1, slave = -1;
   r = wb_rootfs_setup(s, &master, &slave, err);
   if (r < 0)
+    return r;
+  /* As Docker, a missing working directory is created (by root, before
+   * the user switch); after pivot_root the path resolves inside the root. */
+  if (c->workdir && *c->workdir && (r = mkdir_p(c->workdir, 0755, err)) < 0)
     return r;
   if (master >= 0) {
     r = wb_sync_send(sync, WB_SYNC_PTY, 0, NULL, master);
