@@ -37,7 +37,7 @@ static const char usage_text[] =
     "      --mount type=bind,source=H,target=C[,readonly]\n"
     "  -m, --memory SIZE        memory limit (b, k, m, g; at least 6m)\n"
     "      --memory-swap SIZE   memory plus swap limit, -1 for unlimited\n"
-    "      --cpu-shares N       relative CPU weight (alias -cpushare)\n"
+    "  -c, --cpu-shares N       relative CPU weight (alias -cpushare)\n"
     "      --cpus X             number of CPUs (CFS quota)\n"
     "      --cpuset-cpus LIST   CPUs allowed, e.g. 0-1 (alias --cpuset)\n"
     "      --cpuset-mems LIST   memory nodes allowed\n"

@@ -24,7 +24,6 @@ enum {
   O_READ_ONLY,
   O_ENTRYPOINT,
   O_MEMORY_SWAP,
-  O_CPU_SHARES,
   O_CPUS,
   O_CPUSET_CPUS,
   O_CPUSET_MEMS,
@@ -55,8 +54,8 @@ static const struct option options[] = {
     {"entrypoint", required_argument, NULL, O_ENTRYPOINT},
     {"memory", required_argument, NULL, 'm'},
     {"memory-swap", required_argument, NULL, O_MEMORY_SWAP},
-    {"cpu-shares", required_argument, NULL, O_CPU_SHARES},
-    {"cpushare", required_argument, NULL, O_CPU_SHARES},
+    {"cpu-shares", required_argument, NULL, 'c'},
+    {"cpushare", required_argument, NULL, 'c'},
     {"cpus", required_argument, NULL, O_CPUS},
     {"cpuset-cpus", required_argument, NULL, O_CPUSET_CPUS},
     {"cpuset", required_argument, NULL, O_CPUSET_CPUS},
@@ -250,7 +249,7 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
   int opt, r;
   *help = false;
   opterr = 0;
-  while ((opt = getopt_long_only(argc, argv, "+:itde:w:u:h:m:v:", options,
+  while ((opt = getopt_long_only(argc, argv, "+:itde:w:u:h:m:v:c:", options,
                                  NULL)) != -1) {
     r = 0;
     switch (opt) {
@@ -315,7 +314,7 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
     case O_MEMORY_SWAP:
       r = wb_parse_memory_swap(optarg, &c->limits.memory_swap, err);
       break;
-    case O_CPU_SHARES:
+    case 'c':
       r = wb_parse_cpu_shares(optarg, &c->limits.cpu_shares, err);
       break;
     case O_CPUS:

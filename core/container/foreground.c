@@ -94,8 +94,9 @@ int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
   if (p->pty_master >= 0 && isatty(STDIN_FILENO) &&
       tcgetattr(STDIN_FILENO, &saved) == 0) {
     struct termios t = saved;
+    /* Fully raw, output too: the container's pty already turns \n into
+     * \r\n. */
     cfmakeraw(&t);
-    t.c_oflag = saved.c_oflag; /* keep output processing (\n -> \r\n) */
     if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
       raw = true;
   }

@@ -36,7 +36,10 @@ static struct wb_rootfs rootfs_of(const struct wb_container *c, char **dir,
       .id = c->id,
       .dir = *dir,
       .layers = (const char *const *)c->layers,
-      .read_only = c->read_only,
+      /* A read-only root with volumes is made writable by the driver and
+       * read-only by the core once the mount points exist (as runc does);
+       * without volumes the driver gives a read-only root directly. */
+      .read_only = c->read_only && c->n_binds == 0,
       .target = *target,
   };
 }

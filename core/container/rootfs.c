@@ -282,6 +282,13 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
   r = setup_binds(rootfd, c, err);
   if (r < 0)
     return r;
+  if (c->read_only && c->n_binds > 0) {
+    /* Only the root mount: volumes, /dev, /proc keep their own flags. */
+    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (syscall(SYS_mount_setattr, rootfd, "", AT_EMPTY_PATH, &ro, sizeof ro) <
+        0)
+      return wb_error_set(err, errno, "make the root file system read-only");
+  }
   if (!c->sec.privileged) {
     r = mask_paths(rootfd, err);
     if (r < 0)

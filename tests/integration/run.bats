@@ -128,9 +128,11 @@ teardown() {
   for DRIVER in "${RT_DRIVERS[@]}"; do
     echo "driver: $DRIVER"
     # env prints the environment as execve got it (a shell would dedupe).
+    # Docker reads every --env-file before the -e flags, wherever they
+    # stand on the command line, so -e wins over a file.
     run --separate-stderr wbrun --rm -e OVER=1 -e TWICE=flag --env-file "$ef" -e OVER=2 envimg env
     assert_status 0
-    assert_equal "$(grep -E '^(OVER|TWICE)=' <<<"$output" | sort)" $'OVER=2\nTWICE=file'
+    assert_equal "$(grep -E '^(OVER|TWICE)=' <<<"$output" | sort)" $'OVER=2\nTWICE=flag'
   done
 }
 
