@@ -50,7 +50,7 @@ static int container_exited(struct wb_context *ctx, int argc, char **argv,
   return r < 0 ? r : 0;
 }
 
-static const struct wb_command exited_cmd = {
-    "container-exited", container_exited, NULL, 1};
+static const struct wb_command exited_cmd = {"container-exited",
+                                             container_exited, NULL, 1};
 __attribute__((used, section("wb_commands"))) static const struct wb_command
     *const exited_cmd_ptr = &exited_cmd;

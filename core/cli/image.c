@@ -122,9 +122,9 @@ WB_COMMAND(image, "image", "Manage images (import, inspect, ls, rm, tag)")
   }
   static const struct {
     const char *sub, *verb;
-  } map[] = {{"import", "import"}, {"save", "save"}, {"load", "load"},  {"ls", "images"},  {"list", "images"},
-             {"rm", "rmi"},         {"remove", "rmi"}, {"tag", "tag"},
-             {"history", "history"}};
+  } map[] = {{"import", "import"}, {"save", "save"},   {"load", "load"},
+             {"ls", "images"},     {"list", "images"}, {"rm", "rmi"},
+             {"remove", "rmi"},    {"tag", "tag"},     {"history", "history"}};
   optind = 0; /* the subcommand's getopt starts afresh */
   if (strcmp(argv[1], "inspect") == 0)
     return image_inspect(ctx, argc - 1, argv + 1, err);

@@ -151,8 +151,8 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
 
   struct wb_driver *log = NULL;
   int out[2] = {-1, -1}, errp[2] = {-1, -1};
-  int r = wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, &log,
-                                  &err);
+  int r =
+      wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, &log, &err);
   cleanup_free char *logdir = path_join(c->dir, "log");
   if (r == 0 && mkdir(logdir, 0700) < 0 && errno != EEXIST)
     r = wb_error_set(&err, errno, "mkdir %s", logdir);

@@ -86,7 +86,7 @@ void wb_store_unlock(void)
  * lock held, a directory we can flock belongs to nobody alive. */
 static bool is_our_tmp(const char *name)
 {
-  static const char *const prefixes[] = {"import-", "layer-", "rm-",
+  static const char *const prefixes[] = {"import-", "layer-",  "rm-",
                                          "commit-", "export-", "load-"};
   for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
     if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
