@@ -174,9 +174,9 @@ if [[ ${peer[docker]} == true ]]; then
 fi
 
 if [[ $quick -eq 1 ]]; then
-  r_startup=${rounds:-5} r_other=5 r_import=2 n_detach=20 n_big=0 warmup=1
+  r_startup=${rounds:-5} r_other=5 r_import=2 r_commit=2 n_detach=20 n_big=0 warmup=1
 else
-  r_startup=${rounds:-20} r_other=20 r_import=5 n_detach=100 n_big=1000 warmup=2
+  r_startup=${rounds:-20} r_other=20 r_import=5 r_commit=10 n_detach=100 n_big=1000 warmup=2
 fi
 
 import_bytes=$((200 * 1024 * 1024))
@@ -206,7 +206,7 @@ jq -n \
   --arg tar "$(command -v tar)" --arg ns "${ns_pid:-}" \
   --argjson peers "{\"crun\":${peer[crun]},\"runc\":${peer[runc]},\"podman\":${peer[podman]},\"docker\":${peer[docker]}}" \
   --argjson has_commit "$has_commit" --argjson only "$only_json" \
-  --argjson rs "$r_startup" --argjson ro "$r_other" --argjson ri "$r_import" \
+  --argjson rs "$r_startup" --argjson ro "$r_other" --argjson ri "$r_import" --argjson rc "$r_commit" \
   --argjson warm "$warmup" --argjson nd "$n_detach" --argjson nb "$n_big" \
   --arg itar "$work/import" --argjson ifiles "$import_files" \
   --argjson cs "$commit_small" --argjson cb "$commit_big" --argjson bbsize "$(stat -c %s "$busybox_tar")" \
@@ -216,7 +216,7 @@ jq -n \
     docker: {argv: $docker, image: "wb-bench-busybox"},
     crun: {bin: $crun, state: "/run/crun"}, runc: {bin: $runc, state: "/run/runc"},
     bundle: $bundle, rootfs: $rootfs, unshare: $unshare, chroot: $chroot, tar: $tar,
-    rounds: {startup: $rs, exec: $ro, ps: $ro, import: $ri, commit: $ri, warmup: $warm},
+    rounds: {startup: $rs, exec: $ro, ps: $ro, import: $ri, commit: $rc, warmup: $warm},
     counts: {detach: $nd, ps_big: $nb},
     import: {tarball_prefix: $itar, files: $ifiles},
     commit: {bases: {"10 MB": "wb-bench-base-10mb", "500 MB": "wb-bench-base-500mb"},

@@ -507,9 +507,9 @@ def ppid(pid):
 
 
 def process_name(pid):
+    # The executable's name: comm is cut at 15 characters.
     try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
+        return os.path.basename(os.readlink(f"/proc/{pid}/exe"))
     except OSError:
         return "?"
 
