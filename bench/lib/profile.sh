@@ -1,7 +1,11 @@
 #!/bin/bash
 # profile.sh - where the time of `whalebox run --rm busybox /bin/true` goes.
 #
-# Usage: bench/lib/profile.sh [--build-dir DIR] [--runs N]
+# Usage: bench/lib/profile.sh [--build-dir DIR] [--runs N] [--tmpfs]
+#
+# --tmpfs puts the state root on a tmpfs of its own: what a run costs when
+# the container's directories and files are not created on the (here
+# journal-less, discard-mounted) ext4.
 #
 # Uses its own state root (/var/tmp/wb-bench-profile) and cgroup parent
 # (wb-bench-profile), both removed at exit. Prints:
@@ -18,11 +22,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=$src/build-bench
 runs=30
+tmpfs=0
 while [[ $# -gt 0 ]]; do
   case $1 in
   --build-dir) build=$(cd "${2:?}" && pwd); shift 2 ;;
   --runs) runs=${2:?}; shift 2 ;;
-  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --tmpfs) tmpfs=1; shift ;;
+  -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "profile: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -49,12 +55,14 @@ cleanup() {
   done
   awk -v w="$dir/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
     while read -r m; do umount -l "$m"; done
+  mountpoint -q "$dir" && umount "$dir"
   rm -rf --one-file-system "$dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 cleanup
 mkdir -p "$dir"
+[[ $tmpfs -eq 1 ]] && mount -t tmpfs -o size=512m,mode=0700 wb-bench-profile "$dir"
 
 if [[ -x $src/scripts/make-busybox-image.sh ]]; then
   "$src/scripts/make-busybox-image.sh" "$dir/busybox.tar" 2>/dev/null
@@ -67,7 +75,7 @@ for _ in 1 2 3; do "${run[@]}"; done
 
 loop="echo \$\$ >$dir/loop.pid; for i in \$(seq $runs); do $(printf '%q ' "${run[@]}"); done"
 
-echo "== whalebox run --rm busybox /bin/true: $runs runs, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== whalebox run --rm busybox /bin/true: $runs runs, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), state root on $(df --output=fstype "$dir" | tail -1 | tr -d ' ')"
 echo
 echo "-- 1. perf stat (CPU time includes the container's processes)"
 perf stat -r "$runs" -e task-clock,context-switches,cpu-migrations,page-faults "${run[@]}" 2>&1 |
