@@ -14,28 +14,13 @@
 
 #include "../util/cleanup.h"
 #include "foreground.h"
+#include "pty.h"
 #include "spawn.h"
 #include "sync.h"
 
 #define JOIN_FLAGS                                                             \
   (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID |   \
    CLONE_NEWCGROUP)
-
-static int open_pty(int *master, int *slave, wb_error *err)
-{
-  cleanup_close int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (m < 0)
-    return wb_error_set(err, errno, "open /dev/ptmx");
-  int unlock = 0;
-  if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
-    return wb_error_set(err, errno, "unlock pty");
-  int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (s < 0)
-    return wb_error_set(err, errno, "open pty peer");
-  *master = steal_fd(&m);
-  *slave = s;
-  return 0;
-}
 
 /* The process that runs the command: already in every namespace. */
 static int exec_child(const struct wb_container *c,
@@ -46,7 +31,7 @@ static int exec_child(const struct wb_container *c,
     return wb_error_set(err, errno, "setsid");
   int master = -1, slave = -1;
   if (req->tty) {
-    int r = open_pty(&master, &slave, err);
+    int r = wb_pty_open("/dev/ptmx", &master, &slave, err);
     if (r < 0)
       return r;
     r = wb_sync_send(sync, WB_SYNC_PTY, 0, NULL, master);

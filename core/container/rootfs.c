@@ -18,6 +18,7 @@
 #include "../util/fs.h"
 #include "../util/xalloc.h"
 #include "inroot.h"
+#include "pty.h"
 #include "spawn.h"
 
 /* Mount onto `path` inside the root (created as `kind` when missing). */
@@ -157,19 +158,13 @@ static int setup_console(int rootfd, int *master, int *slave, wb_error *err)
   if (ptmx < 0)
     return ptmx;
   cleanup_free char *ptmx_path = wb_fd_path(ptmx);
-  cleanup_close int m = open(ptmx_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (m < 0)
-    return wb_error_set(err, errno, "open /dev/pts/ptmx");
-  int unlock = 0;
-  if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
-    return wb_error_set(err, errno, "unlock pty");
-  /* TIOCGPTPEER opens the peer without a path lookup. */
-  int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (s < 0)
-    return wb_error_set(err, errno, "open pty peer");
+  cleanup_close int m = -1;
+  int s = -1;
+  int r = wb_pty_open(ptmx_path, &m, &s, err);
+  if (r < 0)
+    return r;
   cleanup_free char *slave_path = wb_fd_path(s);
-  int r =
-      bind_in_root(rootfd, slave_path, "/dev/console", WB_INROOT_FILE, 0, err);
+  r = bind_in_root(rootfd, slave_path, "/dev/console", WB_INROOT_FILE, 0, err);
   if (r < 0) {
     close(s);
     return r;

@@ -1,6 +1,9 @@
 #include "archive_util.h"
 
+#include <errno.h>
 #include <stddef.h>
+#include <string.h>
+#include <unistd.h>
 
 void wb_archive_enable_builtin_filters(struct archive *a)
 {
@@ -17,4 +20,22 @@ void wb_archive_enable_builtin_filters(struct archive *a)
     if (ok)
       filters[i](a);
   }
+}
+
+la_ssize_t wb_archive_fd_read(struct archive *a, void *data, const void **buf)
+{
+  struct wb_archive_fd *in = data;
+  ssize_t n;
+  do
+    n = read(in->fd, in->buf, sizeof in->buf);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    archive_set_error(a, errno, "read: %s", strerror(errno));
+    return ARCHIVE_FATAL;
+  }
+  if (n > 0 && in->md)
+    EVP_DigestUpdate(in->md, in->buf, (size_t)n);
+  in->bytes += (uint64_t)n;
+  *buf = in->buf;
+  return n;
 }

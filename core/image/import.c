@@ -31,29 +31,6 @@
 #include "store.h"
 #include "store_internal.h"
 
-/* The input as read from the file or stdin. */
-struct raw_input {
-  int fd;
-  uint64_t bytes;
-  char buf[128 * 1024];
-};
-
-static la_ssize_t raw_read(struct archive *a, void *data, const void **buf)
-{
-  struct raw_input *in = data;
-  ssize_t n;
-  do
-    n = read(in->fd, in->buf, sizeof in->buf);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    archive_set_error(a, errno, "read: %s", strerror(errno));
-    return ARCHIVE_FATAL;
-  }
-  in->bytes += n;
-  *buf = in->buf;
-  return n;
-}
-
 struct tar_pipe {
   struct archive *raw; /* decompressing reader */
   EVP_MD_CTX *md;
@@ -111,11 +88,11 @@ static int extract_stream(int fd, int diff_fd, bool progress, char **layer_id,
   cleanup_free struct tar_pipe *pipe = xzalloc(sizeof *pipe);
   if (!raw || !tar)
     return wb_error_set(err, ENOMEM, "libarchive");
-  cleanup_free struct raw_input *in = xzalloc(sizeof *in);
+  cleanup_free struct wb_archive_fd *in = xzalloc(sizeof *in);
   in->fd = fd;
   wb_archive_enable_builtin_filters(raw);
   archive_read_support_format_raw(raw);
-  int r = archive_read_open(raw, in, NULL, raw_read, NULL);
+  int r = archive_read_open(raw, in, NULL, wb_archive_fd_read, NULL);
   struct archive_entry *e;
   if (r == ARCHIVE_OK)
     r = archive_read_next_header(raw, &e);

@@ -58,31 +58,6 @@ static EVP_MD_CTX *md_new(void)
 
 /* ---- reading a file descriptor, hashing what is read ---- */
 
-struct raw_in {
-  int fd;
-  EVP_MD_CTX *md; /* of the bytes as stored (the blob digest), or NULL */
-  uint64_t bytes;
-  char buf[128 * 1024];
-};
-
-static la_ssize_t raw_read(struct archive *a, void *data, const void **buf)
-{
-  struct raw_in *in = data;
-  ssize_t n;
-  do
-    n = read(in->fd, in->buf, sizeof in->buf);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    archive_set_error(a, errno, "read: %s", strerror(errno));
-    return ARCHIVE_FATAL;
-  }
-  if (n > 0 && in->md)
-    EVP_DigestUpdate(in->md, in->buf, n);
-  in->bytes += n;
-  *buf = in->buf;
-  return n;
-}
-
 /* ---- unpacking the outer archive ---- */
 
 static int unpack_archive(int in_fd, int dir_fd, wb_error *err)
@@ -90,11 +65,11 @@ static int unpack_archive(int in_fd, int dir_fd, wb_error *err)
   cleanup_archive struct archive *a = archive_read_new();
   if (!a)
     return wb_error_set(err, ENOMEM, "libarchive");
-  cleanup_free struct raw_in *in = xzalloc(sizeof *in);
+  cleanup_free struct wb_archive_fd *in = xzalloc(sizeof *in);
   in->fd = in_fd;
   wb_archive_enable_builtin_filters(a);
   archive_read_support_format_tar(a);
-  if (archive_read_open(a, in, NULL, raw_read, NULL) != ARCHIVE_OK)
+  if (archive_read_open(a, in, NULL, wb_archive_fd_read, NULL) != ARCHIVE_OK)
     return wb_error_set(err, -EINVAL, "not an image archive (%s)",
                         archive_error_string(a));
   struct wb_extract x;
@@ -473,13 +448,13 @@ static int extract_layer(int fd, int diff_fd, char **diff_hex, char **blob_hex,
   cleanup_archive struct archive *tar = archive_read_new();
   if (!raw || !tar)
     return wb_error_set(err, ENOMEM, "libarchive");
-  cleanup_free struct raw_in *in = xzalloc(sizeof *in);
+  cleanup_free struct wb_archive_fd *in = xzalloc(sizeof *in);
   in->fd = fd;
   in->md = raw_md;
   wb_archive_enable_builtin_filters(raw);
   archive_read_support_format_raw(raw);
   struct archive_entry *e;
-  int r = archive_read_open(raw, in, NULL, raw_read, NULL);
+  int r = archive_read_open(raw, in, NULL, wb_archive_fd_read, NULL);
   if (r == ARCHIVE_OK)
     r = archive_read_next_header(raw, &e);
   if (r < ARCHIVE_WARN && in->bytes > 0)
