@@ -162,3 +162,27 @@ EOF
     assert_equal "${lines[-1]}" "got[]"
   done
 }
+
+@test "exec -t: its own pty in the container; exec -it: typed input and exit code" {
+  local id
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    id=$(wbrun -d busybox sleep 120) || fail "run -d failed"
+    # The first process keeps no terminal; exec -t gets a new one from the
+    # container's own devpts instance.
+    run_in_pty <<EOS
+wbx exec -t $id sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo all-ttys'
+EOS
+    assert_status 0
+    assert_equal "$output" $'/dev/pts/0\nall-ttys'
+    RT_PTY_FEED="printf 'echo \$((6*7))\nexit 5\n'"
+    run_in_pty <<EOS
+wbx exec -it $id sh
+EOS
+    unset RT_PTY_FEED
+    assert_status 5
+    grep -qx 42 <<<"$output" || fail "the shell did not run the typed command:" "$output"
+    wbx rm -f "$id" >/dev/null
+    rt_assert_clean "exec -t ($DRIVER)"
+  done
+}
