@@ -402,6 +402,39 @@ PY
   assert_contains "${lines[1]}" "Exited (137)"
 }
 
+@test "start runs a stopped container again with its changes; restart and start -a too" {
+  run_d --name again busybox sh -c 'echo run >>/runs; cat /runs | wc -l; sleep 30'
+  wait_for 5 eval '[[ "$(wb logs again)" == 1 ]]'
+  run --separate-stderr wb stop -t 0 again
+  assert_status 0
+  [[ "$(state_field "$CID" .State.Status)" == exited ]] || fail "stop did not end it"
+  local first_pid
+  first_pid=$(state_field "$CID" .State.Pid)
+  run --separate-stderr wb start again
+  assert_status 0
+  [[ "$output" == again ]] || fail "start printed: $output"
+  # The same root file system: the file written by the first run is there.
+  wait_for 5 eval '[[ "$(wb logs again | tail -n 1)" == 2 ]]'
+  [[ "$(state_field "$CID" .State.Status)" == running ]] || fail "start did not run it"
+  local started
+  started=$(state_field "$CID" .State.StartedAt)
+  run --separate-stderr wb restart -t 0 again
+  assert_status 0
+  wait_for 5 eval '[[ "$(wb logs again | tail -n 1)" == 3 ]]'
+  [[ "$(state_field "$CID" .State.StartedAt)" != "$started" ]] || fail "restart did not start it again"
+  run --separate-stderr wb stop -t 0 again
+  assert_status 0
+  # start -a stays attached and exits with the command's own code.
+  run --separate-stderr wb_run --name quick busybox sh -c 'echo once >>/f; wc -l </f; exit 3'
+  assert_status 3
+  run --separate-stderr wb start -a quick
+  assert_status 3
+  [[ "$output" == 2 ]] || fail "start -a printed: $output"
+  run --separate-stderr wb start nosuch
+  assert_one_line_error
+  assert_contains "$stderr" "no such container: nosuch"
+}
+
 @test "kill -s USR1 delivers the signal" {
   run_d --name sig busybox sh -c 'trap "echo got-usr1; exit 9" USR1; echo ready; while :; do sleep 0.1; done'
   wait_for 5 eval '[[ "$(wb logs sig)" == ready ]]'
