@@ -41,9 +41,15 @@ static struct wb_container *load_brief(const char *cdir, const char *id)
 {
   cleanup_free char *dir = path_join(cdir, id);
   cleanup_free char *path = path_join(dir, "state.json");
-  json_t *j = json_load_file(path, 0, NULL);
-  if (!j)
+  /* One read and an in-memory parse: json_load_file reads a byte at a
+   * time, which dominated ps with many containers. */
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file(path, &text, &len, NULL) < 0)
     return NULL; /* removed meanwhile, or half-created: not listed */
+  json_t *j = json_loadb(text, len, 0, NULL);
+  if (!j)
+    return NULL;
   struct wb_container *c = wb_container_new();
   const char *s;
   c->id = xstrdup(id);
