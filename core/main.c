@@ -2,6 +2,7 @@
  * that prints an error and chooses the exit code. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,9 @@ static int run_main(int argc, char **argv, struct wb_context *ctx,
 
 int main(int argc, char **argv)
 {
+  /* A caller that ignores SIGCHLD would make the kernel reap our children
+   * (the container's first process) before we learn their exit status. */
+  signal(SIGCHLD, SIG_DFL);
   struct wb_context ctx = {0};
   cleanup_error wb_error err = WB_ERROR_INIT;
   int rc = run_main(argc, argv, &ctx, &err);

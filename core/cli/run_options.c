@@ -13,6 +13,7 @@
 #include "../image/store.h"
 #include "../limits_parse.h"
 #include "../util/cleanup.h"
+#include "../util/env.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
 #include "../volume/volume.h"
@@ -125,32 +126,6 @@ static int add_env_file(char ***env, const char *path, wb_error *err)
   return 0;
 }
 
-static bool same_key(const char *a, const char *b)
-{
-  size_t ka = strcspn(a, "="), kb = strcspn(b, "=");
-  return ka == kb && strncmp(a, b, ka) == 0;
-}
-
-/* The image's variables, then --env-file, then -e (as Docker reads them):
- * a later value of a name replaces an earlier one. */
-static char **env_merge(char **image, char **files, char **flags)
-{
-  char **all = NULL, **out = xzalloc(sizeof(char *));
-  char **sources[] = {image, files, flags};
-  for (size_t s = 0; s < 3; s++)
-    for (char **e = sources[s]; e && *e; e++)
-      strv_push(&all, *e);
-  for (char **e = all; e && *e; e++) {
-    bool replaced = false;
-    for (char **later = e + 1; *later && !replaced; later++)
-      replaced = same_key(*e, *later);
-    if (!replaced)
-      strv_push(&out, *e);
-  }
-  strv_free(all);
-  return out;
-}
-
 /* -v HOST:CTR[:ro|rw], NAME:CTR[:mode] or /CTR (anonymous volume). */
 static int add_volume(struct wb_container *c, const char *spec, wb_error *err)
 {
@@ -230,8 +205,11 @@ static int apply_image(struct wb_context *ctx, struct wb_container *c,
   if (!argv)
     strv_push(&argv, "/bin/sh");
   c->argv = argv;
+  /* The image's variables, then --env-file, then -e (as Docker reads
+   * them): a later value of a name replaces an earlier one. */
+  char **const env_lists[] = {img->env, file_env, flag_env};
   strv_free(c->env);
-  c->env = env_merge(img->env, file_env, flag_env);
+  c->env = wb_env_merge(env_lists, 3);
   if (!c->workdir && img->workdir && *img->workdir)
     c->workdir = xstrdup(img->workdir);
   if (!c->user && img->user && *img->user)

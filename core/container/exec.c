@@ -39,6 +39,10 @@ static int exec_child(const struct wb_container *c,
     if (r < 0)
       return wb_error_set(err, -r, "send pty");
   }
+  /* exec -d keeps nothing of the caller's stdio, as Docker. */
+  int null_fd = -1;
+  if (req->detach && (null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+    return wb_error_set(err, errno, "open /dev/null");
   struct wb_exec_spec x = {
       .c = c,
       .argv = req->argv,
@@ -50,9 +54,9 @@ static int exec_child(const struct wb_container *c,
       .pty_slave = slave,
       .have_winsize = have_ws,
       .winsize = *ws,
-      .stdin_fd = -1,
-      .stdout_fd = -1,
-      .stderr_fd = -1,
+      .stdin_fd = null_fd,
+      .stdout_fd = null_fd,
+      .stderr_fd = null_fd,
   };
   return wb_exec_in_container(&x, err);
 }

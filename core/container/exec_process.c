@@ -3,6 +3,7 @@
  * working directory, stdio, then execve. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -11,40 +12,28 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/env.h"
 #include "../util/xalloc.h"
 #include "spawn.h"
 
-static bool has_var(char *const *env, const char *prefix)
-{
-  size_t n = strlen(prefix);
-  for (; env && *env; env++)
-    if (strncmp(*env, prefix, n) == 0)
-      return true;
-  return false;
-}
-
-/* Defaults, then the container's variables, then exec's -e. */
+/* Defaults, then the container's variables, then exec's -e; the last
+ * value of a name wins. */
 static char **build_env(const struct wb_exec_spec *x, const char *home)
 {
   const struct wb_container *c = x->c;
-  char **env = NULL;
-  bool path = has_var(c->env, "PATH=") || has_var(x->extra_env, "PATH=");
-  if (!path)
-    strv_push(
-        &env,
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  char **defaults = NULL;
+  strv_push(
+      &defaults,
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   cleanup_free char *hn = xasprintf("HOSTNAME=%s", c->hostname);
-  strv_push(&env, hn);
-  if (!has_var(c->env, "HOME=") && !has_var(x->extra_env, "HOME=")) {
-    cleanup_free char *h = xasprintf("HOME=%s", home);
-    strv_push(&env, h);
-  }
-  if (x->tty && !has_var(c->env, "TERM="))
-    strv_push(&env, "TERM=xterm");
-  for (char *const *e = c->env; e && *e; e++)
-    strv_push(&env, *e);
-  for (char *const *e = x->extra_env; e && *e; e++)
-    strv_push(&env, *e);
+  strv_push(&defaults, hn);
+  cleanup_free char *h = xasprintf("HOME=%s", home);
+  strv_push(&defaults, h);
+  if (x->tty)
+    strv_push(&defaults, "TERM=xterm");
+  char **const lists[] = {defaults, c->env, (char **)x->extra_env};
+  char **env = wb_env_merge(lists, 3);
+  strv_free(defaults);
   return env;
 }
 
@@ -77,8 +66,19 @@ static int redirect_stdio(const struct wb_exec_spec *x, wb_error *err)
   return 0;
 }
 
+/* Nothing the runtime's caller ignored or blocked reaches the command. */
+static void reset_signals(void)
+{
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    signal(sig, SIG_DFL);
+}
+
 int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err)
 {
+  reset_signals();
   const struct wb_container *c = x->c;
   const struct wb_security *sec = &c->sec;
   /* Order matters: the bounding set shrinks while we still hold

@@ -28,11 +28,11 @@ void wb_foreground_block_signals(sigset_t *old)
   sigprocmask(SIG_BLOCK, &set, old);
 }
 
+/* Bytes read from `in` not yet written to `out`. */
 struct relay {
   int in, out;
   char buf[8192];
-  size_t len;
-  bool eof;
+  size_t off, len;
 };
 
 static void forward_signal(const struct wb_process *p, int sig)
@@ -58,15 +58,40 @@ static int write_all(int fd, const char *buf, size_t len)
   return 0;
 }
 
-/* Move what is readable from r->in to r->out; false at EOF or error. */
-static bool pump(struct relay *r)
+/* Output of the container to the user: read what is there, write it
+ * all.  False at EOF, or EIO on a master whose peer is gone. */
+static bool pump_out(struct relay *r)
 {
   ssize_t n = read(r->in, r->buf, sizeof r->buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return true;
-  if (n <= 0) /* EOF, or EIO on a pty master whose peer is gone */
+  if (n <= 0)
     return false;
-  return write_all(r->out, r->buf, n) == 0;
+  return write_all(r->out, r->buf, (size_t)n) == 0;
+}
+
+/* Input of the user to the container: the pty master is non-blocking, so
+ * a container that stops reading its terminal cannot block us (we must
+ * still reap it and forward signals); what does not fit waits in buf. */
+static bool pump_in(struct relay *r, bool readable)
+{
+  if (r->len == 0 && readable) {
+    ssize_t n = read(r->in, r->buf, sizeof r->buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+      return true;
+    if (n <= 0)
+      return false;
+    r->off = 0;
+    r->len = (size_t)n;
+  }
+  while (r->len) {
+    ssize_t w = write(r->out, r->buf + r->off, r->len);
+    if (w < 0)
+      return errno == EAGAIN || errno == EINTR;
+    r->off += (size_t)w;
+    r->len -= (size_t)w;
+  }
+  return true;
 }
 
 static void sync_winsize(int master)
@@ -101,6 +126,11 @@ int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
       raw = true;
   }
   struct relay to_ctr = {.in = STDIN_FILENO, .out = p->pty_master};
+  if (p->pty_master >= 0) {
+    int fl = fcntl(p->pty_master, F_GETFL);
+    if (fl < 0 || fcntl(p->pty_master, F_SETFL, fl | O_NONBLOCK) < 0)
+      return wb_error_set(err, errno, "set the pty non-blocking");
+  }
   struct relay from_ctr = {.in = p->pty_master, .out = STDOUT_FILENO};
   bool have_pty = p->pty_master >= 0;
   /* As Docker: without -i, what is typed does not reach the container. */
@@ -108,11 +138,21 @@ int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
   bool exited = false;
   int ret = 0;
   while (!exited || out_open) {
-    struct pollfd fds[3] = {{sfd, POLLIN, 0},
-                            {in_open ? STDIN_FILENO : -1, POLLIN, 0},
-                            {out_open ? p->pty_master : -1, POLLIN, 0}};
+    /* After the exit, input has nowhere to go. */
+    if (exited) {
+      in_open = false;
+      to_ctr.len = 0;
+    }
+    /* Read more input only when the last is written.  A pty master polls
+     * writable even when the terminal's input queue is full, so pending
+     * input is retried on a short timer rather than on POLLOUT. */
+    bool pending = in_open && to_ctr.len > 0;
+    struct pollfd fds[3] = {
+        {sfd, POLLIN, 0},
+        {in_open && !pending ? STDIN_FILENO : -1, POLLIN, 0},
+        {out_open ? p->pty_master : -1, POLLIN, 0}};
     /* After exit, drain what the pty still holds without blocking. */
-    int r = poll(fds, 3, exited ? 0 : -1);
+    int r = poll(fds, 3, exited ? 0 : pending ? 20 : -1);
     if (r < 0) {
       if (errno == EINTR)
         continue;
@@ -121,10 +161,12 @@ int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
     }
     if (r == 0 && exited)
       break;
-    if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
-      out_open = pump(&from_ctr);
+    if (pending)
+      in_open = pump_in(&to_ctr, false);
+    if (out_open && fds[2].revents & (POLLIN | POLLHUP | POLLERR))
+      out_open = pump_out(&from_ctr);
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
-      in_open = pump(&to_ctr);
+      in_open = pump_in(&to_ctr, true);
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof si) == sizeof si) {

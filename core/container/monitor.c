@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +43,13 @@ static char *monitor_path(wb_error *err)
   wb_error_set(err, errno, "container monitor %s", installed);
   free(installed);
   return NULL;
+}
+
+/* The monitor runs in "/": paths it is given must be absolute. */
+static void push_abs(char ***argv, const char *path)
+{
+  cleanup_free char *abs = realpath(path, NULL);
+  strv_push(argv, abs ? abs : path);
 }
 
 /* The driver's config group as --log-config KEY=VALUE arguments: the
@@ -95,7 +104,7 @@ static char **monitor_argv(struct wb_context *ctx, struct wb_container *c,
   strv_push(&argv, "--id");
   strv_push(&argv, c->id);
   strv_push(&argv, "--log-driver");
-  strv_push(&argv, log->path);
+  push_abs(&argv, log->path);
   cleanup_free char *dir = path_join(c->dir, "log");
   strv_push(&argv, "--log-dir");
   strv_push(&argv, dir);
@@ -111,12 +120,12 @@ static char **monitor_argv(struct wb_context *ctx, struct wb_container *c,
   strv_push(&argv, self);
   if (ctx->config.path) {
     strv_push(&argv, "--config");
-    strv_push(&argv, ctx->config.path);
+    push_abs(&argv, ctx->config.path);
   }
   strv_push(&argv, "--root");
   strv_push(&argv, ctx->root);
   strv_push(&argv, "--plugin-dir");
-  strv_push(&argv, ctx->plugin_dir);
+  push_abs(&argv, ctx->plugin_dir);
   strv_push(&argv, "container-exited");
   strv_push(&argv, c->id);
   return argv;
@@ -163,14 +172,15 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
                          .stdin_fd = -1,
                          .stdout_fd = out[1],
                          .stderr_fd = errp[1]};
+  /* Recorded before the start, so the one state write that says
+   * "running" already names the monitor (the pid stays across exec). */
+  c->monitor_pid = getpid();
+  c->monitor_start_time = wb_proc_start_time(c->monitor_pid);
   if (r == 0)
     r = wb_container_start(ctx, c, &p, &err);
   if (r == 0) {
     close(out[1]);
     close(errp[1]);
-    c->monitor_pid = getpid();
-    c->monitor_start_time = wb_proc_start_time(c->monitor_pid);
-    r = wb_container_save(c, true, &err);
   }
   if (r < 0) {
     wb_sync_send(report, WB_SYNC_ERROR, wb_error_exit_code(&err),
@@ -195,6 +205,11 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
   }
   char **argv = monitor_argv(ctx, c, monitor, log, &p, stream_out, stream_err);
   /* Only the streams cross the exec. */
+  /* Nothing of the caller crosses into the long-lived monitor: no fd of
+   * theirs (a pipe they wait on), no working directory pinned. */
+  syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (chdir("/") < 0)
+    _exit(1);
   fcntl(stream_out, F_SETFD, 0);
   if (stream_err >= 0)
     fcntl(stream_err, F_SETFD, 0);

@@ -105,15 +105,6 @@ static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
   return wb_exec_in_container(&x, err);
 }
 
-static void reset_signals(void)
-{
-  sigset_t all;
-  sigemptyset(&all);
-  sigprocmask(SIG_SETMASK, &all, NULL);
-  for (int sig = 1; sig < NSIG; sig++)
-    signal(sig, SIG_DFL);
-}
-
 int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
              wb_error *err)
 {
@@ -132,7 +123,6 @@ int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
   }
   if (child == 0) {
     close(sv[0]);
-    reset_signals();
     wb_error cerr = WB_ERROR_INIT;
     child_setup(s, sv[1], &cerr);
     wb_sync_send(sv[1], WB_SYNC_ERROR, wb_error_exit_code(&cerr),

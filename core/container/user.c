@@ -1,15 +1,33 @@
 /* user.c - -u USER[:GROUP] through the image's /etc/passwd and /etc/group.
  * We never call getpwnam(): that would consult the host's NSS modules. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
 #include "spawn.h"
+
+/* The image's (or a running container's) account files: regular files
+ * only, so a FIFO planted there cannot block us. */
+static FILE *open_account_file(const char *path)
+{
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  struct stat st;
+  FILE *f = NULL;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    f = fdopen(fd, "r");
+  if (!f)
+    close(fd);
+  return f;
+}
 
 static bool parse_id(const char *s, unsigned long *out)
 {
@@ -70,7 +88,7 @@ int wb_user_switch(const char *spec, char **home, wb_error *err)
   char *fields[7] = {0};
   cleanup_free char *line = NULL;
   size_t cap = 0;
-  cleanup_fclose FILE *pw = fopen("/etc/passwd", "re");
+  cleanup_fclose FILE *pw = open_account_file("/etc/passwd");
   if (pw && find_entry(pw, user, uid, uid_numeric, 2, fields, 7, &line, &cap)) {
     parse_id(fields[2], &uid);
     if (parse_id(fields[3], &gid))
@@ -86,7 +104,7 @@ int wb_user_switch(const char *spec, char **home, wb_error *err)
   }
   if (group) {
     bool gid_numeric = parse_id(group, &v);
-    cleanup_fclose FILE *gr = fopen("/etc/group", "re");
+    cleanup_fclose FILE *gr = open_account_file("/etc/group");
     if (gid_numeric)
       gid = v;
     else if (gr && find_entry(gr, group, 0, false, 2, fields, 4, &line, &cap))
@@ -104,7 +122,7 @@ int wb_user_switch(const char *spec, char **home, wb_error *err)
   /* Supplementary groups: every group in the image listing the user. */
   gid_t groups[64];
   size_t ngroups = 0;
-  cleanup_fclose FILE *gr = fopen("/etc/group", "re");
+  cleanup_fclose FILE *gr = open_account_file("/etc/group");
   const char *uname = uid_numeric ? NULL : user;
   while (gr && uname && ngroups < 64 && getline(&line, &cap, gr) > 0) {
     line[strcspn(line, "\n")] = '\0';
@@ -119,9 +137,12 @@ int wb_user_switch(const char *spec, char **home, wb_error *err)
     }
     if (n < 4 || !f[3])
       continue;
-    for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ","))
-      if (strcmp(m, uname) == 0 && parse_id(f[2], &v))
+    /* The file belongs to the container: bounded, each group once. */
+    for (char *m = strtok(f[3], ","); m && ngroups < 64; m = strtok(NULL, ","))
+      if (strcmp(m, uname) == 0 && parse_id(f[2], &v)) {
         groups[ngroups++] = (gid_t)v;
+        break;
+      }
   }
   if (setgroups(ngroups, groups) < 0)
     return wb_error_set(err, errno, "setgroups");

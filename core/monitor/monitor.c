@@ -253,6 +253,8 @@ int main(int argc, char **argv)
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);
   sigprocmask(SIG_BLOCK, &set, NULL);
+  /* Without a signalfd the loop only drains; the blocking wait below
+   * still reaps the container. */
   int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   int status = 0;
   bool exited = false;
@@ -261,6 +263,8 @@ int main(int argc, char **argv)
   if (waitpid(o.pid, &status, WNOHANG) == o.pid)
     exited = true;
   while (!exited || fds[0] >= 0 || fds[1] >= 0) {
+    if (sfd < 0 && fds[0] < 0 && fds[1] < 0)
+      break; /* nothing left to poll: the blocking wait below reaps */
     struct pollfd pfd[3] = {
         {sfd, POLLIN, 0}, {fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
     /* After the exit only drain: the pid namespace is gone, so every
@@ -290,6 +294,12 @@ int main(int argc, char **argv)
           exited = true;
         }
     }
+  }
+  /* Whatever ended the loop, the exit code recorded is the real one. */
+  while (!exited) {
+    pid_t w = waitpid(o.pid, &status, 0);
+    if (w == o.pid || (w < 0 && errno != EINTR))
+      exited = true;
   }
   if (sink.ops)
     sink.ops->close(sink.handle);

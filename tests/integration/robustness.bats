@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# robustness.bats - what a container (or the user's shell) can do to the
+# runtime: hostile account files, a terminal nobody reads, inherited fds,
+# ignored signals, repeated variables.  Each case was a bug found in review.
+
+load helpers/common
+load helpers/container
+
+setup_file() {
+  container_setup_file
+}
+
+setup() {
+  container_setup
+}
+
+teardown() {
+  container_teardown
+}
+
+elapsed_ms() {
+  echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+@test "exec -u with an /etc/group line naming the user 200 times neither crashes nor lists a group twice" {
+  run_d busybox sleep 60
+  run --separate-stderr wb exec "$CID" sh -c '
+    echo "u:x:1000:1000::/:/bin/sh" >>/etc/passwd
+    m=u; for i in $(seq 200); do m="$m,u"; done
+    echo "big:x:4242:$m" >>/etc/group'
+  assert_status 0
+  run --separate-stderr wb exec -u u "$CID" id -G
+  assert_status 0
+  [[ "$output" == "1000 4242" ]] || fail "groups: $output" "$stderr"
+}
+
+@test "exec -u with a FIFO as /etc/passwd fails at once instead of hanging" {
+  run_d busybox sleep 60
+  run --separate-stderr wb exec "$CID" sh -c 'rm /etc/passwd && mkfifo /etc/passwd'
+  assert_status 0
+  run --separate-stderr timeout 10 "$WB_BIN" --config "$WB_CONF" --root "$WB_ROOT" \
+    --plugin-dir "$WB_PLUGIN_DIR" --cgroup-driver "$WB_CGROUP_DRIVER" exec -u app "$CID" true
+  assert_status 125
+  assert_contains "$stderr" "unable to find user app"
+}
+
+@test "run -it: a container that never reads its terminal cannot wedge the runtime" {
+  local start
+  start=$(date +%s%N)
+  # 4 MB typed at a container that never reads: far more than a terminal
+  # buffers.  A runtime blocked writing it would never see the exit.
+  run bash -c "yes | head -c 4000000 | timeout -k 1 30 script -qfec '$WB_BIN --config $WB_CONF --root $WB_ROOT --plugin-dir $WB_PLUGIN_DIR --cgroup-driver $WB_CGROUP_DRIVER run --cgroup-parent $WB_CG_PARENT -i -t --rm busybox sleep 1' /dev/null >/dev/null 2>&1"
+  assert_status 0
+  (($(elapsed_ms "$start") < 20000)) || fail "run -it took $(elapsed_ms "$start") ms"
+  [[ -z "$(ls -A "$WB_ROOT/containers")" ]] || fail "--rm left a container"
+}
+
+@test "run -d and exec -d keep none of the caller's descriptors" {
+  local start out
+  start=$(date +%s%N)
+  # A pipe on fd 7 held by the monitor would keep the substitution open.
+  out=$({ wb_run -d busybox sleep 4 >/dev/null 2>&1; } 7>&1)
+  (($(elapsed_ms "$start") < 2500)) || fail "run -d held the caller's fd 7"
+  run_d busybox sleep 60
+  start=$(date +%s%N)
+  out=$(wb exec -d "$CID" sh -c 'sleep 3; echo LATE')
+  (($(elapsed_ms "$start") < 2000)) || fail "exec -d held the caller's stdout"
+  [[ -z "$out" ]] || fail "exec -d wrote to the caller: $out"
+  local mon
+  mon=$(state_field "$CID" .State.MonitorPid)
+  [[ "$(readlink /proc/"$mon"/cwd)" == / ]] || fail "the monitor pins $(readlink /proc/"$mon"/cwd)"
+}
+
+@test "a variable given at run and again at exec reaches the command once, exec's value" {
+  run_d -e TZ=AAA0 -e KEEP=1 busybox sleep 60
+  run --separate-stderr wb exec -e TZ=BBB0 "$CID" env
+  assert_status 0
+  [[ "$(grep -c '^TZ=' <<<"$output")" == 1 ]] || fail "TZ twice: $output"
+  assert_contains "$output" "TZ=BBB0"
+  assert_contains "$output" "KEEP=1"
+  run --separate-stderr wb_run --rm -e HOSTNAME=mine busybox env
+  [[ "$(grep -c '^HOSTNAME=' <<<"$output")" == 1 ]] || fail "HOSTNAME twice: $output"
+  assert_contains "$output" "HOSTNAME=mine"
+}
+
+@test "signals the caller ignores are not ignored in the container (run and exec)" {
+  run_d busybox sleep 60
+  run bash -c "trap '' INT HUP; $WB_BIN --config $WB_CONF --root $WB_ROOT --plugin-dir $WB_PLUGIN_DIR --cgroup-driver $WB_CGROUP_DRIVER exec $CID grep SigIgn /proc/self/status"
+  assert_status 0
+  [[ "$output" == *"0000000000000000" ]] || fail "exec: $output"
+  run bash -c "trap '' INT HUP; $WB_BIN --config $WB_CONF --root $WB_ROOT --plugin-dir $WB_PLUGIN_DIR --cgroup-driver $WB_CGROUP_DRIVER run --cgroup-parent $WB_CG_PARENT --rm busybox grep SigIgn /proc/self/status"
+  assert_status 0
+  [[ "$output" == *"0000000000000000" ]] || fail "run: $output"
+}
