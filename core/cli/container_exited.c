@@ -8,7 +8,6 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
-#include "../volume/volume.h"
 #include "commands.h"
 
 static void remove_logs(struct wb_context *ctx, struct wb_container *c)
@@ -43,8 +42,7 @@ static int container_exited(struct wb_context *ctx, int argc, char **argv,
   if (c->auto_remove) {
     remove_logs(ctx, c);
     cleanup_error wb_error e = WB_ERROR_INIT;
-    if (wb_container_delete(ctx, c, &e) < 0 ||
-        wb_volume_remove_anonymous(ctx->root, c, &e) < 0)
+    if (wb_container_discard(ctx, c, &e) < 0)
       wb_log(WB_LOG_WARN, "container %.12s: %s", c->id, e.msg);
   }
   return r < 0 ? r : 0;

@@ -54,6 +54,9 @@ WB_COMMAND(rm, "rm", "Remove one or more containers")
                          "it first or use rm -f",
                          argv[i]);
     }
+    /* A stopped container's monitor may still be recording its end. */
+    if (r == 0 && !force)
+      wb_container_wait_ended(ct, 10000);
     if (r == 0)
       r = wb_container_force_remove(ctx, ct, &e);
     if (r == 0 && volumes)

@@ -55,25 +55,26 @@ static const char usage_text[] =
     "whalebox fails; 126 when the command cannot be executed; 127 when it is\n"
     "not found.\n";
 
-static int run_detached(struct wb_context *ctx, struct wb_container *c,
-                        wb_error *err)
+/* The log driver: a detached container records the one it uses (loaded
+ * now, so a bad one fails before anything exists).  A foreground
+ * container's output goes straight to the terminal and is not logged, but
+ * a driver named on the command line is still checked, so a typo or a
+ * broken driver is an error, not silently ignored. */
+static int choose_log_driver(struct wb_context *ctx, struct wb_container *c,
+                             wb_error *err)
 {
-  if (!c->log_driver)
-    c->log_driver = xstrdup(ctx->driver_arg[WB_PLUGIN_LOG]);
-  /* Load the log driver now: a bad one fails before anything exists. */
+  bool named =
+      c->log_driver || strcmp(ctx->driver_from[WB_PLUGIN_LOG], "flag") == 0;
+  if (!c->detach && !named)
+    return 0;
+  const char *arg =
+      c->log_driver ? c->log_driver : ctx->driver_arg[WB_PLUGIN_LOG];
   struct wb_driver *log;
-  int r = wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, &log, err);
+  int r = wb_context_driver_named(ctx, WB_PLUGIN_LOG, arg, &log, err);
   if (r < 0)
     return r;
   free(c->log_driver);
-  c->log_driver = xstrdup(wb_driver_ref(ctx, log));
-  r = wb_container_create(ctx, c, err);
-  if (r < 0)
-    return r;
-  r = wb_monitor_start(ctx, c, true, err);
-  if (r < 0)
-    return r;
-  printf("%s\n", c->id);
+  c->log_driver = c->detach ? xstrdup(wb_driver_ref(ctx, log)) : NULL;
   return 0;
 }
 
@@ -88,36 +89,26 @@ WB_COMMAND(run, "run", "Create and run a new container from an image")
     fputs(usage_text, stdout);
     return 0;
   }
+  r = choose_log_driver(ctx, c, err);
+  if (r < 0)
+    return r;
   /* Named and anonymous volumes and missing host paths are created only
    * now that every flag has been checked. */
   r = wb_volume_resolve_binds(ctx->root, c, err);
   if (r < 0)
     return r;
-  if (c->detach)
-    return run_detached(ctx, c, err);
-  /* A foreground container's output goes straight to the terminal and is
-   * not logged; a log driver named on the command line is still checked,
-   * so a typo or a broken driver is an error, not silently ignored. */
-  if (c->log_driver || strcmp(ctx->driver_from[WB_PLUGIN_LOG], "flag") == 0) {
-    struct wb_driver *log;
-    r = wb_context_driver_named(ctx, WB_PLUGIN_LOG,
-                                c->log_driver ? c->log_driver
-                                              : ctx->driver_arg[WB_PLUGIN_LOG],
-                                &log, err);
-    if (r < 0)
-      return r;
-    free(c->log_driver);
-    c->log_driver = NULL;
-  }
-
   r = wb_container_create(ctx, c, err);
-  if (r < 0)
-    return r;
-  r = wb_container_run_attached(ctx, c, err);
+  if (r == 0 && c->detach)
+    r = wb_monitor_start(ctx, c, true, err);
+  else if (r == 0)
+    r = wb_container_run_attached(ctx, c, err);
   if (r < 0) {
-    /* Every failure path leaves nothing behind. */
+    /* Every failure path leaves nothing behind (discard is idempotent). */
     cleanup_error wb_error ignored = WB_ERROR_INIT;
-    wb_container_delete(ctx, c, &ignored);
+    wb_container_discard(ctx, c, &ignored);
+    return r;
   }
+  if (c->detach)
+    printf("%s\n", c->id);
   return r;
 }

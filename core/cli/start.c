@@ -21,6 +21,14 @@ static int start_one(struct wb_context *ctx, const char *ref, bool attach,
   wb_container_refresh(c);
   if (wb_container_running(c))
     return 0;
+  /* The last run's monitor may still be recording its end (and removing
+   * its cgroup): let it finish, then start from what it wrote. */
+  if (wb_container_wait_ended(c, 10000) < 0)
+    return wb_error_set(err, -EBUSY,
+                        "container %s is still stopping; try again", ref);
+  r = wb_container_reload(ctx->root, &c, err);
+  if (r < 0)
+    return r;
   c->interactive = interactive || (attach && c->interactive);
   if (attach) {
     c->detach = false;

@@ -91,9 +91,19 @@ int wb_container_reload(const char *root, struct wb_container **c,
 int wb_container_force_remove(struct wb_context *ctx, struct wb_container *c,
                               wb_error *err)
 {
-  /* The monitor first, so it does not race us recording the exit. */
   cleanup_close int mon = open_verified(c->monitor_pid, c->monitor_start_time);
-  if (mon >= 0 && c->monitor_pid != getpid()) {
+  /* A foreground run is the user's own whalebox: end its container and
+   * let it restore the terminal and record the exit, rather than kill it. */
+  if (!c->detach && mon >= 0 && c->monitor_pid != getpid()) {
+    cleanup_close int first = open_verified(c->pid, c->start_time);
+    if (first >= 0)
+      syscall(SYS_pidfd_send_signal, first, SIGKILL, NULL, 0);
+    wait_pidfd(mon, now_ms() + 5000);
+  }
+  /* A detached container's monitor first, so it does not race us
+   * recording the exit. */
+  if (mon >= 0 && c->monitor_pid != getpid() &&
+      wb_proc_alive(c->monitor_pid, c->monitor_start_time)) {
     syscall(SYS_pidfd_send_signal, mon, SIGKILL, NULL, 0);
     wait_pidfd(mon, now_ms() + 5000);
   }

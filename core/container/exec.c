@@ -8,12 +8,15 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
 #include "foreground.h"
+#include "inroot.h"
 #include "pty.h"
 #include "spawn.h"
 #include "sync.h"
@@ -31,7 +34,20 @@ static int exec_child(const struct wb_container *c,
     return wb_error_set(err, errno, "setsid");
   int master = -1, slave = -1;
   if (req->tty) {
-    int r = wb_pty_open("/dev/ptmx", &master, &slave, err);
+    /* The container's root owns its /dev: resolve ptmx inside the root,
+     * no symlinks, and only accept the devpts multiplexer (5:2). */
+    cleanup_close int root = open("/", O_PATH | O_CLOEXEC);
+    cleanup_close int ptmx =
+        root < 0
+            ? -1
+            : wb_inroot_open(root, "/dev/pts/ptmx", WB_INROOT_FILE, false, err);
+    struct stat st;
+    if (ptmx < 0 || fstat(ptmx, &st) < 0 || !S_ISCHR(st.st_mode) ||
+        major(st.st_rdev) != 5 || minor(st.st_rdev) != 2)
+      return wb_error_set(err, -ENOTTY,
+                          "container %s has no usable /dev/pts/ptmx", c->name);
+    cleanup_free char *ptmx_path = wb_fd_path(ptmx);
+    int r = wb_pty_open(ptmx_path, &master, &slave, err);
     if (r < 0)
       return r;
     r = wb_sync_send(sync, WB_SYNC_PTY, 0, NULL, master);

@@ -14,7 +14,6 @@
 
 #include "../util/cleanup.h"
 #include "../util/log.h"
-#include "../volume/volume.h"
 
 static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
                                 SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD};
@@ -220,9 +219,7 @@ int wb_container_run_attached(struct wb_context *ctx, struct wb_container *c,
   if (wb_container_exited(ctx, c, status, &cleanup_err) < 0)
     wb_log(WB_LOG_WARN, "%s", cleanup_err.msg);
   /* --rm takes the anonymous volumes along, as Docker does. */
-  if (c->auto_remove &&
-      (wb_container_delete(ctx, c, &cleanup_err) < 0 ||
-       wb_volume_remove_anonymous(ctx->root, c, &cleanup_err) < 0))
+  if (c->auto_remove && wb_container_discard(ctx, c, &cleanup_err) < 0)
     wb_log(WB_LOG_WARN, "%s", cleanup_err.msg);
   return wb_wait_status_code(status);
 }

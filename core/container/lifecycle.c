@@ -14,6 +14,7 @@
 #include "../util/log.h"
 #include "../util/timefmt.h"
 #include "../util/xalloc.h"
+#include "../volume/volume.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -320,6 +321,9 @@ int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
    * foreground run this process holds the old ones): keep those. */
   cleanup_container struct wb_container *disk = NULL;
   if (wb_container_load_id(ctx->root, c->id, &disk, NULL) == 0) {
+    /* Started again meanwhile: that run owns the state now. */
+    if (disk->start_time != c->start_time)
+      return r;
     struct wb_limits l = c->limits;
     c->limits = disk->limits;
     disk->limits = l; /* freed with disk */
@@ -373,4 +377,13 @@ void wb_container_refresh(struct wb_container *c)
   c->status = xstrdup("exited");
   if (!watched)
     c->exit_code = -1;
+}
+
+int wb_container_discard(struct wb_context *ctx, struct wb_container *c,
+                         wb_error *err)
+{
+  int r = wb_container_delete(ctx, c, err);
+  if (r < 0)
+    return r;
+  return wb_volume_remove_anonymous(ctx->root, c, err);
 }

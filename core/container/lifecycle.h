@@ -37,6 +37,10 @@ int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
 /* Remove everything the container has.  Idempotent. */
 int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
                         wb_error *err);
+/* Delete and take its anonymous volumes along: --rm, and a new container
+ * that failed to start. */
+int wb_container_discard(struct wb_context *ctx, struct wb_container *c,
+                         wb_error *err);
 /* The cgroup driver a container uses (recorded at create). */
 int wb_container_cgroup(struct wb_context *ctx, const struct wb_container *c,
                         struct wb_driver **out, wb_error *err);

@@ -83,6 +83,28 @@ static void push_log_config(char ***argv, const struct wb_driver *log)
   }
 }
 
+/* Open and close the container's log once here, where a failure (a bad
+ * --log-opt, say) still reaches the user: whalebox-monitor has nowhere to
+ * report it. */
+static int check_log_open(const struct wb_driver *log,
+                          const struct wb_container *c, const char *dir,
+                          wb_error *err)
+{
+  const struct wb_log_ops *ops = log->ops;
+  struct wb_log_target t = {
+      .size = sizeof t,
+      .id = c->id,
+      .dir = dir,
+      .options = (const char *const *)c->log_opts,
+  };
+  void *handle = NULL;
+  int r = ops->open(log->data, &t, &handle, err);
+  if (r < 0)
+    return r;
+  ops->close(handle);
+  return 0;
+}
+
 /* The monitor's command line; it ends with the runtime command that does
  * the bookkeeping when the container has ended. */
 static char **monitor_argv(struct wb_context *ctx, struct wb_container *c,
@@ -165,6 +187,8 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
   cleanup_free char *logdir = path_join(c->dir, "log");
   if (r == 0 && mkdir(logdir, 0700) < 0 && errno != EEXIST)
     r = wb_error_set(&err, errno, "mkdir %s", logdir);
+  if (r == 0)
+    r = check_log_open(log, c, logdir, &err);
   if (r == 0 && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
     r = wb_error_set(&err, errno, "pipe");
   struct wb_process p = {.pidfd = -1,
@@ -191,7 +215,7 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
     }
     cleanup_error wb_error ignored = WB_ERROR_INIT;
     if (remove_on_failure)
-      wb_container_delete(ctx, c, &ignored);
+      wb_container_discard(ctx, c, &ignored);
     else if (wb_container_save(c, true, &ignored) < 0)
       wb_log(WB_LOG_WARN, "%s", ignored.msg);
     _exit(1);
@@ -233,7 +257,7 @@ int wb_monitor_start(struct wb_context *ctx, struct wb_container *c,
   if (!monitor) {
     cleanup_error wb_error ignored = WB_ERROR_INIT;
     if (remove_on_failure)
-      wb_container_delete(ctx, c, &ignored);
+      wb_container_discard(ctx, c, &ignored);
     return -ENOENT;
   }
   int sv[2];

@@ -27,14 +27,12 @@
 #include <unistd.h>
 #include <whalebox/plugin.h>
 
-#define MAX_OPTS 32
-
 struct options {
   pid_t pid;
   int out, err;
   const char *id, *driver, *dir;
-  const char *config[MAX_OPTS + 1];
-  const char *log_opts[MAX_OPTS + 1];
+  const char **config;   /* NULL-terminated, sized by argc */
+  const char **log_opts; /* NULL-terminated, sized by argc */
   char **exit_cmd;
 };
 
@@ -140,6 +138,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
   size_t nconf = 0, nopt = 0;
   o->out = o->err = -1;
+  o->config = calloc((size_t)argc + 1, sizeof *o->config);
+  o->log_opts = calloc((size_t)argc + 1, sizeof *o->log_opts);
+  if (!o->config || !o->log_opts)
+    return -1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--") == 0) {
@@ -161,9 +163,9 @@ static int parse_args(int argc, char **argv, struct options *o)
       o->driver = v;
     else if (strcmp(a, "--log-dir") == 0)
       o->dir = v;
-    else if (strcmp(a, "--log-config") == 0 && nconf < MAX_OPTS)
+    else if (strcmp(a, "--log-config") == 0)
       o->config[nconf++] = v;
-    else if (strcmp(a, "--log-opt") == 0 && nopt < MAX_OPTS)
+    else if (strcmp(a, "--log-opt") == 0)
       o->log_opts[nopt++] = v;
     else
       return -1;

@@ -92,3 +92,33 @@ elapsed_ms() {
   assert_status 0
   [[ "$output" == *"0000000000000000" ]] || fail "run: $output"
 }
+
+@test "a bad --log-opt on run -d is 125 with the driver's message, and nothing is left" {
+  run --separate-stderr wb_run -d --log-opt bogus=1 busybox echo hi
+  assert_one_line_error
+  assert_contains "$stderr" "unknown log option 'bogus'"
+  [[ -z "$(ls -A "$WB_ROOT/containers" 2>/dev/null)" ]] || fail "a container was left"
+}
+
+@test "a run that fails takes its anonymous volumes along" {
+  run --separate-stderr wb_run --rm -v /data busybox nosuchcmd
+  assert_status 127
+  run --separate-stderr wb_run -d -v /data2 busybox nosuchcmd
+  assert_status 127
+  run --separate-stderr wb volume ls -q
+  assert_status 0
+  [[ -z "$output" ]] || fail "volumes left: $output"
+}
+
+@test "rm -f of a foreground run ends its container; the run itself exits 137, not killed" {
+  local out=$BATS_TEST_TMPDIR/fg.out pid
+  wb_run --name fg busybox sleep 60 >"$out" 2>&1 &
+  pid=$!
+  wait_for 10 eval '[[ "$(wb inspect --format "{{.State.Status}}" fg 2>/dev/null)" == running ]]'
+  run --separate-stderr wb rm -f fg
+  assert_status 0
+  local rc=0
+  wait "$pid" || rc=$?
+  [[ "$rc" == 137 ]] || fail "the foreground run exited $rc" "$(cat "$out")"
+  [[ -z "$(ls -A "$WB_ROOT/containers")" ]] || fail "rm -f left the container"
+}
