@@ -25,9 +25,9 @@ int wb_inroot_open(int rootfd, const char *path, enum wb_inroot_kind kind,
 {
   while (*path == '/')
     path++;
+  int fd = openat2_in_root(rootfd, *path ? path : ".", O_PATH | O_CLOEXEC);
   if (!*path)
-    return openat2_in_root(rootfd, ".", O_PATH | O_CLOEXEC);
-  int fd = openat2_in_root(rootfd, path, O_PATH | O_CLOEXEC);
+    return fd < 0 ? wb_error_set(err, errno, "open the container root") : fd;
   if (fd >= 0 || errno != ENOENT || !create) {
     if (fd < 0)
       return wb_error_set(err, errno, "open /%s in container", path);

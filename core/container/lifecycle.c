@@ -154,8 +154,10 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
     r = write_etc_files(c, err);
   cleanup_free char *sdir = NULL, *target = NULL;
   struct wb_rootfs fs = rootfs_of(c, &sdir, &target);
-  if (r == 0 && (mkdir(sdir, 0700) < 0 || mkdir(target, 0755) < 0))
-    r = wb_error_set(err, errno, "mkdir %s", c->dir);
+  if (r == 0 && mkdir(sdir, 0700) < 0)
+    r = wb_error_set(err, errno, "mkdir %s", sdir);
+  if (r == 0 && mkdir(target, 0755) < 0)
+    r = wb_error_set(err, errno, "mkdir %s", target);
   wb_log_phase("create: state written");
   if (r == 0) {
     const struct wb_storage_ops *ops = storage->ops;

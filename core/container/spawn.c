@@ -83,7 +83,7 @@ static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
   /* As Docker, a missing working directory is created (by root, before
    * the user switch); after pivot_root the path resolves inside the root. */
   if (c->workdir && *c->workdir && (r = mkdir_p(c->workdir, 0755, err)) < 0)
-    return r;
+    return wb_error_prefix(err, "working directory %s", c->workdir);
   if (master >= 0) {
     r = wb_sync_send(sync, WB_SYNC_PTY, 0, NULL, master);
     close(master);

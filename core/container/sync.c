@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "../util/xalloc.h"
 
@@ -73,8 +74,11 @@ int wb_sync_recv(int sock, int *type, int *exit_code, char **msg, int *fd)
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
       memcpy(fd, CMSG_DATA(c), sizeof(int));
-  if ((size_t)r < sizeof h) {
+  if ((size_t)r < sizeof h || (m.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
     free(body);
+    if (*fd >= 0)
+      close(*fd);
+    *fd = -1;
     return -EPROTO;
   }
   body[r - sizeof h] = '\0';

@@ -122,3 +122,42 @@ elapsed_ms() {
   [[ "$rc" == 137 ]] || fail "the foreground run exited $rc" "$(cat "$out")"
   [[ -z "$(ls -A "$WB_ROOT/containers")" ]] || fail "rm -f left the container"
 }
+
+@test "user errors on verbs: one line naming the value, 125, nothing left" {
+  local args
+  while IFS='|' read -r msg args; do
+    # shellcheck disable=SC2086
+    run --separate-stderr wb $args
+    assert_one_line_error
+    assert_contains "$stderr" "$msg"
+  done <<'LIST'
+invalid value "" for --hostname|run --hostname= busybox true
+invalid value "" for --user|run -u= busybox true
+invalid environment variable: "=x"|run -e =x busybox true
+flag needs an argument: --name|run --name
+invalid signal: NOPE|kill -s NOPE somebody
+start: unknown flag --bogus|start --bogus x
+working directory /etc/passwd|run -w /etc/passwd busybox true
+LIST
+  [[ -z "$(ls -A "$WB_ROOT/containers" 2>/dev/null)" ]] || fail "a container was left"
+}
+
+@test "an ambiguous id prefix is refused, a unique one works" {
+  local a b p=""
+  run_d busybox sleep 60
+  a=$CID
+  # Find a second container whose id shares a first character with a.
+  for _ in $(seq 40); do
+    run_d busybox true
+    b=$CID
+    if [[ "${a:0:1}" == "${b:0:1}" ]]; then p=${a:0:1}; break; fi
+    wb rm -f "$b" >/dev/null
+  done
+  [[ -n "$p" ]] || skip "no two ids with the same first character in 40 tries"
+  run --separate-stderr wb inspect --format '{{.Id}}' "$p"
+  assert_status 125
+  assert_contains "$stderr" "ambiguous"
+  run --separate-stderr wb inspect --format '{{.Id}}' "${a:0:12}"
+  assert_status 0
+  [[ "$output" == *"$a"* ]] || fail "inspect by prefix printed: $output"
+}
