@@ -339,6 +339,10 @@ int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
 {
   int ret = 0;
   struct wb_driver *cgroup = NULL, *storage = NULL;
+  /* Never got as far as its directory (e.g. the name was taken): nothing
+   * of it exists, and nothing of another container may be touched. */
+  if (!c->dir)
+    return 0;
   if (c->cgroup_driver && wb_container_cgroup(ctx, c, &cgroup, err) == 0) {
     const struct wb_cgroup_ops *cg = cgroup->ops;
     struct wb_cgroup cgid = cgroup_of(c);
