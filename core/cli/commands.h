@@ -24,6 +24,17 @@ struct wb_command {
 const struct wb_command *const *wb_command_list(size_t *n);
 const struct wb_command *wb_command_find(const char *name);
 
+/* The error for a flag getopt did not accept (argv[optind - 1]):
+ * "<verb>: unknown flag or missing value: X; see 'whalebox <verb> --help'". */
+int wb_cli_bad_flag(const char *verb, char **argv, wb_error *err);
+
+/* Run `argv[1]` as one of a group's subcommands (e.g. "image ls" is
+ * "images"): map pairs subcommand names with verb names, NULL-terminated
+ * as {sub0, verb0, sub1, verb1, ..., NULL}. */
+int wb_cli_dispatch(struct wb_context *ctx, const char *group,
+                    const char *const *map, int argc, char **argv,
+                    wb_error *err);
+
 /* Define and register verb `name` (the C identifier) as "<cli_name>". */
 #define WB_COMMAND(ident, cli_name, text)                                      \
   static int wb_cmd_##ident(struct wb_context *ctx, int argc, char **argv,     \

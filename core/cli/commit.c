@@ -81,10 +81,7 @@ WB_COMMAND(commit, "commit", "Create a new image from a container's changes")
         return r;
       break;
     default:
-      return wb_error_set(err, -EINVAL,
-                          "commit: unknown flag or missing value: %s; see "
-                          "'whalebox commit --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("commit", argv, err);
     }
   }
   if (optind >= argc)

@@ -139,28 +139,16 @@ WB_COMMAND(container, "container",
     fputs(usage_text, argc < 2 ? stderr : stdout);
     return argc < 2 ? WB_EXIT_FAILURE : 0;
   }
-  static const struct {
-    const char *sub, *verb;
-  } map[] = {
-      {"ls", "ps"},           {"list", "ps"},       {"ps", "ps"},
-      {"inspect", "inspect"}, {"logs", "logs"},     {"wait", "wait"},
-      {"top", "top"},         {"rm", "rm"},         {"remove", "rm"},
-      {"stop", "stop"},       {"kill", "kill"},     {"start", "start"},
-      {"restart", "restart"}, {"exec", "exec"},     {"run", "run"},
-      {"create", "create"},   {"attach", "attach"}, {"commit", "commit"}};
-  optind = 0; /* the subcommand's getopt starts afresh */
-  if (strcmp(argv[1], "prune") == 0)
+  static const char *const map[] = {
+      "ls",      "ps",    "list",   "ps",      "ps",      "ps",     "inspect",
+      "inspect", "logs",  "logs",   "wait",    "wait",    "top",    "top",
+      "rm",      "rm",    "remove", "rm",      "stop",    "stop",   "kill",
+      "kill",    "start", "start",  "restart", "restart", "exec",   "exec",
+      "run",     "run",   "create", "create",  "attach",  "attach", "commit",
+      "commit",  NULL};
+  if (strcmp(argv[1], "prune") == 0) {
+    optind = 0; /* the subcommand's getopt starts afresh */
     return container_prune(ctx, argc - 1, argv + 1, err);
-  for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
-    if (strcmp(argv[1], map[i].sub) != 0)
-      continue;
-    const struct wb_command *cmd = wb_command_find(map[i].verb);
-    if (!cmd)
-      break;
-    return cmd->fn(ctx, argc - 1, argv + 1, err);
   }
-  return wb_error_set(err, -EINVAL,
-                      "container: unknown command '%s'; see 'whalebox "
-                      "container --help'",
-                      argv[1]);
+  return wb_cli_dispatch(ctx, "container", map, argc, argv, err);
 }

@@ -65,10 +65,7 @@ WB_COMMAND(export, "export",
     if (c == 'o')
       output = optarg;
     else
-      return wb_error_set(err, -EINVAL,
-                          "export: unknown flag or missing value: %s; see "
-                          "'whalebox export --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("export", argv, err);
   }
   if (argc - optind != 1)
     return wb_error_set(err, -EINVAL,

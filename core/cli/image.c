@@ -120,24 +120,13 @@ WB_COMMAND(image, "image", "Manage images (import, inspect, ls, rm, tag)")
     fputs(usage_text, argc < 2 ? stderr : stdout);
     return argc < 2 ? WB_EXIT_FAILURE : 0;
   }
-  static const struct {
-    const char *sub, *verb;
-  } map[] = {{"import", "import"}, {"save", "save"},   {"load", "load"},
-             {"ls", "images"},     {"list", "images"}, {"rm", "rmi"},
-             {"remove", "rmi"},    {"tag", "tag"},     {"history", "history"}};
-  optind = 0; /* the subcommand's getopt starts afresh */
-  if (strcmp(argv[1], "inspect") == 0)
+  static const char *const map[] = {
+      "import", "import", "save",    "save",    "load", "load",   "ls",
+      "images", "list",   "images",  "rm",      "rmi",  "remove", "rmi",
+      "tag",    "tag",    "history", "history", NULL};
+  if (strcmp(argv[1], "inspect") == 0) {
+    optind = 0; /* the subcommand's getopt starts afresh */
     return image_inspect(ctx, argc - 1, argv + 1, err);
-  for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
-    if (strcmp(argv[1], map[i].sub) != 0)
-      continue;
-    const struct wb_command *cmd = wb_command_find(map[i].verb);
-    if (!cmd)
-      break;
-    return cmd->fn(ctx, argc - 1, argv + 1, err);
   }
-  return wb_error_set(err, -EINVAL,
-                      "image: unknown command '%s'; see 'whalebox image "
-                      "--help'",
-                      argv[1]);
+  return wb_cli_dispatch(ctx, "image", map, argc, argv, err);
 }

@@ -371,10 +371,7 @@ WB_COMMAND(inspect, "inspect", "Show details of containers (JSON)")
       fputs(usage_text, stdout);
       return 0;
     default:
-      return wb_error_set(err, -EINVAL,
-                          "inspect: unknown flag or missing value: %s; see "
-                          "'whalebox inspect --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("inspect", argv, err);
     }
   }
   if (optind >= argc)

@@ -46,10 +46,7 @@ WB_COMMAND(load, "load", "Load images from an image archive")
     else if (c == 'q')
       quiet = true;
     else
-      return wb_error_set(err, -EINVAL,
-                          "load: unknown flag or missing value: %s; see "
-                          "'whalebox load --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("load", argv, err);
   }
   if (optind < argc)
     return wb_error_set(err, -EINVAL, "load: unexpected argument '%s'",

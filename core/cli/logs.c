@@ -190,10 +190,7 @@ WB_COMMAND(logs, "logs", "Print the output of a container")
       fputs(usage_text, stdout);
       return 0;
     default:
-      return wb_error_set(err, -EINVAL,
-                          "logs: unknown flag or missing value: %s; see "
-                          "'whalebox logs --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("logs", argv, err);
     }
   }
   if (argc - optind != 1)

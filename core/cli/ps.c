@@ -386,10 +386,7 @@ WB_COMMAND(ps, "ps", "List containers")
       filters_free(&f);
       return 0;
     default:
-      r = wb_error_set(err, -EINVAL,
-                       "ps: unknown flag or missing value: %s; see 'whalebox "
-                       "ps --help'",
-                       argv[optind - 1]);
+      r = wb_cli_bad_flag("ps", argv, err);
     }
   }
   if (r == 0 && optind < argc)

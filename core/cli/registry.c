@@ -1,5 +1,7 @@
 /* registry.c - the verbs registered with WB_COMMAND() live in the
  * "wb_commands" section; the linker gives us its bounds. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,4 +38,30 @@ const struct wb_command *wb_command_find(const char *name)
     if (strcmp((*c)->name, name) == 0)
       return *c;
   return NULL;
+}
+
+int wb_cli_bad_flag(const char *verb, char **argv, wb_error *err)
+{
+  return wb_error_set(err, -EINVAL,
+                      "%s: unknown flag or missing value: %s; see 'whalebox "
+                      "%s --help'",
+                      verb, argv[optind - 1], verb);
+}
+
+int wb_cli_dispatch(struct wb_context *ctx, const char *group,
+                    const char *const *map, int argc, char **argv,
+                    wb_error *err)
+{
+  for (const char *const *m = map; m[0]; m += 2) {
+    if (strcmp(argv[1], m[0]) != 0)
+      continue;
+    const struct wb_command *cmd = wb_command_find(m[1]);
+    if (!cmd)
+      break;
+    optind = 0; /* the subcommand's getopt starts afresh */
+    return cmd->fn(ctx, argc - 1, argv + 1, err);
+  }
+  return wb_error_set(err, -EINVAL,
+                      "%s: unknown command '%s'; see 'whalebox %s --help'",
+                      group, argv[1], group);
 }

@@ -63,10 +63,7 @@ WB_COMMAND(save, "save", "Save images to an OCI image layout archive")
     if (c == 'o')
       output = optarg;
     else
-      return wb_error_set(err, -EINVAL,
-                          "save: unknown flag or missing value: %s; see "
-                          "'whalebox save --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("save", argv, err);
   }
   if (optind >= argc)
     return wb_error_set(err, -EINVAL,

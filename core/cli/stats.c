@@ -321,10 +321,7 @@ WB_COMMAND(stats, "stats", "Show containers' CPU, memory and PIDs")
       fputs(usage_text, stdout);
       return 0;
     default:
-      return wb_error_set(err, -EINVAL,
-                          "stats: unknown flag or missing value: %s; see "
-                          "'whalebox stats --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("stats", argv, err);
     }
   }
   char **refs = argv + optind;
