@@ -1,0 +1,204 @@
+/* test_util.c - the small parsers and helpers everything else leans on:
+ * sizes, resource flag values, path joins, environment merging, RFC 3339
+ * times, container names and ids, signal names, errors. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "container/container.h"
+#include "container/control.h"
+#include "limits_parse.h"
+#include "util/cleanup.h"
+#include "util/env.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
+
+static void test_parse_size(void **state)
+{
+  (void)state;
+  int64_t v;
+  assert_int_equal(parse_size("512", &v), 0);
+  assert_int_equal(v, 512);
+  assert_int_equal(parse_size("64k", &v), 0);
+  assert_int_equal(v, 64 << 10);
+  assert_int_equal(parse_size("10m", &v), 0);
+  assert_int_equal(v, 10 << 20);
+  assert_int_equal(parse_size("2G", &v), 0);
+  assert_int_equal(v, 2LL << 30);
+  assert_int_equal(parse_size("3mb", &v), 0);
+  assert_int_equal(v, 3 << 20);
+  assert_int_equal(parse_size("1b", &v), 0);
+  assert_int_equal(v, 1);
+  assert_int_equal(parse_size("abc", &v), -EINVAL);
+  assert_int_equal(parse_size("", &v), -EINVAL);
+  assert_int_equal(parse_size("-1m", &v), -EINVAL);
+  assert_int_equal(parse_size("1x", &v), -EINVAL);
+  assert_int_equal(parse_size("1mm", &v), -EINVAL);
+  assert_int_equal(parse_size("99999999999999999999", &v), -EINVAL);
+  assert_int_equal(parse_size("9999999999999t", &v), -ERANGE);
+}
+
+static void test_limits(void **state)
+{
+  (void)state;
+  cleanup_error wb_error err = WB_ERROR_INIT;
+  int64_t v, quota;
+  uint64_t u, period;
+  assert_int_equal(wb_parse_memory("--memory", "64m", &v, &err), 0);
+  assert_int_equal(v, 64 << 20);
+  assert_true(wb_parse_memory("--memory", "1k", &v, &err) < 0);
+  assert_non_null(strstr(err.msg, "minimum memory limit allowed is 6MB"));
+  assert_true(wb_parse_memory("--memory", "abc", &v, &err) < 0);
+  assert_non_null(strstr(err.msg, "\"abc\" for --memory"));
+  assert_int_equal(wb_parse_memory_swap("-1", &v, &err), 0);
+  assert_int_equal(v, -1);
+  assert_int_equal(wb_parse_cpu_shares("512", &u, &err), 0);
+  assert_int_equal(u, 512);
+  assert_true(wb_parse_cpu_shares("1", &u, &err) < 0);
+  assert_int_equal(wb_parse_cpus("0.5", &quota, &period, &err), 0);
+  assert_int_equal(quota, 50000);
+  assert_int_equal(period, 100000);
+  assert_true(wb_parse_cpus("-1", &quota, &period, &err) < 0);
+  assert_non_null(strstr(err.msg, "--cpus"));
+  assert_true(wb_parse_cpus("nan", &quota, &period, &err) < 0);
+  assert_int_equal(wb_parse_cpuset("--cpuset-cpus", "0-1,3", 3, &err), 0);
+  assert_true(wb_parse_cpuset("--cpuset-cpus", "4", 3, &err) < 0);
+  assert_non_null(strstr(err.msg, "does not exist on this host"));
+  assert_true(wb_parse_cpuset("--cpuset-cpus", "1-0", 3, &err) < 0);
+  assert_true(wb_parse_cpuset("--cpuset-cpus", "0,", 3, &err) < 0);
+  assert_true(wb_parse_cpuset("--cpuset-cpus", "", 3, &err) < 0);
+  assert_int_equal(wb_parse_pids_limit("16", &v, &err), 0);
+  assert_int_equal(v, 16);
+  assert_int_equal(wb_parse_pids_limit("-1", &v, &err), 0);
+  assert_true(wb_parse_pids_limit("x", &v, &err) < 0);
+  assert_true(wb_parse_pids_limit("0", &v, &err) < 0);
+  struct wb_limits l = {.size = sizeof l, .memory_swap = 100 << 20};
+  assert_true(wb_limits_check(&l, &err) < 0);
+  l.memory = 200 << 20;
+  assert_true(wb_limits_check(&l, &err) < 0);
+  l.memory = 50 << 20;
+  assert_int_equal(wb_limits_check(&l, &err), 0);
+}
+
+static void test_path_join(void **state)
+{
+  (void)state;
+  struct {
+    const char *a, *b, *want;
+  } cases[] = {{"/a", "b", "/a/b"},    {"/a/", "b", "/a/b"},
+               {"/a//", "/b", "/a/b"}, {"/", "b", "/b"},
+               {"/", "/b/c", "/b/c"},  {"rel", "x", "rel/x"}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    cleanup_free char *p = path_join(cases[i].a, cases[i].b);
+    assert_string_equal(p, cases[i].want);
+  }
+}
+
+static void test_env_merge(void **state)
+{
+  (void)state;
+  char *image[] = {"PATH=/bin", "A=image", NULL};
+  char *file[] = {"A=file", "B=file", NULL};
+  char *flags[] = {"B=flag", "C=1", "C=2", NULL};
+  char **const lists[] = {image, NULL, file, flags};
+  cleanup_strv char **env = wb_env_merge(lists, 4);
+  assert_int_equal(strv_len(env), 4);
+  assert_string_equal(env[0], "PATH=/bin");
+  assert_string_equal(env[1], "A=file");
+  assert_string_equal(env[2], "B=flag");
+  assert_string_equal(env[3], "C=2");
+  /* A name is the part before '=', not a prefix. */
+  char *near[] = {"AB=1", "A=2", NULL};
+  char **const one[] = {near};
+  cleanup_strv char **env2 = wb_env_merge(one, 1);
+  assert_int_equal(strv_len(env2), 2);
+}
+
+static void test_time(void **state)
+{
+  (void)state;
+  struct timespec ts = {.tv_sec = 1796000000, .tv_nsec = 123456789};
+  cleanup_free char *s = wb_time_rfc3339(&ts);
+  assert_string_equal(s, "2026-11-30T00:53:20.123456789Z");
+  struct timespec back;
+  assert_int_equal(wb_time_parse(s, &back), 0);
+  assert_int_equal(back.tv_sec, ts.tv_sec);
+  assert_int_equal(back.tv_nsec, ts.tv_nsec);
+  assert_int_equal(wb_time_parse("2026-11-30T01:53:20+01:00", &back), 0);
+  assert_int_equal(back.tv_sec, 1796000000);
+  assert_int_equal(back.tv_nsec, 0);
+  assert_int_equal(wb_time_parse("yesterday", &back), -EINVAL);
+  assert_int_equal(wb_time_parse("2026-11-29T00:53:20Zjunk", &back), -EINVAL);
+}
+
+static void test_names_and_ids(void **state)
+{
+  (void)state;
+  assert_true(wb_container_name_valid("web"));
+  assert_true(wb_container_name_valid("a.b-c_d9"));
+  assert_false(wb_container_name_valid(""));
+  assert_false(wb_container_name_valid("-x"));
+  assert_false(wb_container_name_valid("_x"));
+  assert_false(wb_container_name_valid("a/b"));
+  assert_false(wb_container_name_valid("../x"));
+  assert_false(wb_container_name_valid("a b"));
+  cleanup_free char *id = wb_container_new_id();
+  cleanup_free char *id2 = wb_container_new_id();
+  assert_int_equal(strlen(id), 64);
+  assert_int_equal(strspn(id, "0123456789abcdef"), 64);
+  assert_string_not_equal(id, id2);
+  cleanup_free char *name = wb_container_random_name();
+  assert_true(wb_container_name_valid(name));
+  assert_non_null(strchr(name, '_'));
+}
+
+static void test_signals(void **state)
+{
+  (void)state;
+  assert_int_equal(wb_signal_parse("KILL"), SIGKILL);
+  assert_int_equal(wb_signal_parse("SIGTERM"), SIGTERM);
+  assert_int_equal(wb_signal_parse("usr1"), SIGUSR1);
+  assert_int_equal(wb_signal_parse("9"), 9);
+  assert_int_equal(wb_signal_parse("0"), -1);
+  assert_int_equal(wb_signal_parse("NOPE"), -1);
+  assert_int_equal(wb_signal_parse(""), -1);
+}
+
+static void test_errors(void **state)
+{
+  (void)state;
+  wb_error err = WB_ERROR_INIT;
+  assert_int_equal(wb_error_set(&err, ENOENT, "open %s", "/x"), -ENOENT);
+  assert_string_equal(err.msg, "open /x: No such file or directory");
+  assert_int_equal(wb_error_exit_code(&err), 125);
+  assert_int_equal(wb_error_set(&err, -EINVAL, "bad %d", 1), -EINVAL);
+  assert_string_equal(err.msg, "bad 1");
+  wb_error_prefix(&err, "run");
+  assert_string_equal(err.msg, "run: bad 1");
+  wb_error_set_exit(&err, 127, -ENOENT, "exec");
+  assert_int_equal(wb_error_exit_code(&err), 127);
+  wb_error_clear(&err);
+  assert_null(err.msg);
+  /* A NULL error object is allowed: the code still comes back. */
+  assert_int_equal(wb_error_set(NULL, EACCES, "x"), -EACCES);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_parse_size), cmocka_unit_test(test_limits),
+      cmocka_unit_test(test_path_join),  cmocka_unit_test(test_env_merge),
+      cmocka_unit_test(test_time),       cmocka_unit_test(test_names_and_ids),
+      cmocka_unit_test(test_signals),    cmocka_unit_test(test_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
