@@ -170,9 +170,7 @@ WB_COMMAND(top, "top", "Show the processes of a running container")
       fputs(usage_text, stdout);
       return 0;
     }
-    return wb_error_set(err, -EINVAL,
-                        "top: unknown flag %s; see 'whalebox top --help'",
-                        argv[optind - 1]);
+    return wb_cli_bad_flag("top", argv, err);
   }
   if (optind >= argc)
     return wb_error_set(err, -EINVAL,

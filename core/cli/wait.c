@@ -61,9 +61,7 @@ WB_COMMAND(wait, "wait", "Block until containers stop, print their exit codes")
       fputs(usage_text, stdout);
       return 0;
     }
-    return wb_error_set(err, -EINVAL,
-                        "wait: unknown flag %s; see 'whalebox wait --help'",
-                        argv[optind - 1]);
+    return wb_cli_bad_flag("wait", argv, err);
   }
   if (optind >= argc)
     return wb_error_set(err, -EINVAL,

@@ -161,3 +161,17 @@ LIST
   assert_status 0
   [[ "$output" == *"$a"* ]] || fail "inspect by prefix printed: $output"
 }
+
+@test "start after the host side of a volume was deleted: 125 naming it; the container stays stopped" {
+  local vol=$BATS_TEST_TMPDIR/gone
+  mkdir -p "$vol"
+  run --separate-stderr wb_run --name vgone -v "$vol:/data" busybox true
+  assert_status 0
+  rmdir "$vol"
+  run --separate-stderr wb start -a vgone
+  assert_one_line_error
+  assert_contains "$stderr" "volume source $vol"
+  run --separate-stderr wb inspect --format '{{.State.Status}}' vgone
+  [[ "$output" == exited ]] || fail "after a failed start: $output"
+  [[ ! -e "$vol" ]] || fail "start recreated the host path"
+}
