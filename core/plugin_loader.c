@@ -206,6 +206,15 @@ static int validate(struct wb_driver *d, uint32_t want_kind,
   return 0;
 }
 
+uint64_t wb_driver_features(const struct wb_driver *d)
+{
+  const struct wb_plugin *p = d->desc;
+  if (p->abi_minor < 1 ||
+      p->size < offsetof(struct wb_plugin, features) + sizeof p->features)
+    return 0;
+  return p->features;
+}
+
 int wb_driver_open(const char *path, uint32_t want_kind, const char *want_name,
                    struct wb_driver **out, wb_error *err)
 {

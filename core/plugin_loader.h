@@ -42,6 +42,8 @@ int wb_driver_init(struct wb_driver *d, const struct wb_config *cfg,
                    const char *state_root, wb_error *err);
 /* 0 when usable; otherwise the reason in err. */
 int wb_driver_probe(struct wb_driver *d, wb_error *err);
+/* WB_FEATURE_* the driver declares (none for an ABI 1.0 driver). */
+uint64_t wb_driver_features(const struct wb_driver *d);
 void wb_driver_free(struct wb_driver *d);
 
 static inline void wb_driver_freep(struct wb_driver **d)

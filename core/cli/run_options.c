@@ -38,6 +38,9 @@ enum {
   O_CAP_DROP,
   O_PRIVILEGED,
   O_SECURITY_OPT,
+  O_USERNS,
+  O_UIDMAP,
+  O_GIDMAP,
 };
 
 static const struct option options[] = {
@@ -71,7 +74,20 @@ static const struct option options[] = {
     {"cap-drop", required_argument, NULL, O_CAP_DROP},
     {"privileged", no_argument, NULL, O_PRIVILEGED},
     {"security-opt", required_argument, NULL, O_SECURITY_OPT},
+    {"userns", required_argument, NULL, O_USERNS},
+    {"uidmap", required_argument, NULL, O_UIDMAP},
+    {"gidmap", required_argument, NULL, O_GIDMAP},
     {"help", no_argument, NULL, O_HELP},
+    /* In long-only mode "-u=root" is looked up as a long option "u", a
+     * prefix of several (user, userns, uidmap): exact one-letter names
+     * keep the short options' "-X=VALUE" spelling unambiguous. */
+    {"e", required_argument, NULL, 'e'},
+    {"w", required_argument, NULL, 'w'},
+    {"u", required_argument, NULL, 'u'},
+    {"h", required_argument, NULL, 'h'},
+    {"m", required_argument, NULL, 'm'},
+    {"v", required_argument, NULL, 'v'},
+    {"c", required_argument, NULL, 'c'},
     {NULL, 0, NULL, 0},
 };
 
@@ -222,7 +238,7 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
 {
   cleanup_container struct wb_container *c = wb_container_new();
   cleanup_strv char **flag_env = NULL, **file_env = NULL;
-  const char *entrypoint = NULL;
+  const char *entrypoint = NULL, *userns = NULL;
   long max_cpu = -1;
   int opt, r;
   *help = false;
@@ -356,6 +372,17 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
     case O_SECURITY_OPT:
       r = wb_security_opt(&c->sec, optarg, err);
       break;
+    case O_USERNS:
+      userns = optarg;
+      break;
+    case O_UIDMAP:
+      r = wb_idmap_add(&c->sec.uid_map, &c->sec.n_uid_map, optarg, "--uidmap",
+                       err);
+      break;
+    case O_GIDMAP:
+      r = wb_idmap_add(&c->sec.gid_map, &c->sec.n_gid_map, optarg, "--gidmap",
+                       err);
+      break;
     case O_HELP:
       *help = true;
       return 0;
@@ -366,6 +393,10 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       return r;
   }
   r = wb_limits_check(&c->limits, err);
+  if (r < 0)
+    return r;
+  r = wb_userns_from_flags(&c->sec, userns, ctx->config.userns_remap,
+                           ctx->config.path, err);
   if (r < 0)
     return r;
   if (optind >= argc)

@@ -96,7 +96,10 @@ static _Noreturn void join_and_fork(int pidfd, const struct wb_container *c,
    * again. */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     _exit(WB_EXIT_FAILURE);
-  if (setns(pidfd, JOIN_FLAGS) < 0) {
+  /* The user namespace first (setns orders it so): the others belong to
+   * it. */
+  int flags = JOIN_FLAGS | (wb_userns_enabled(&c->sec) ? CLONE_NEWUSER : 0);
+  if (setns(pidfd, flags) < 0) {
     wb_error_set(&err, errno, "join the namespaces of container %s", c->name);
   } else {
     pid_t pid =

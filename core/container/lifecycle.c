@@ -27,8 +27,8 @@ int wb_wait_status_code(int status)
   return WB_EXIT_FAILURE;
 }
 
-static struct wb_rootfs rootfs_of(const struct wb_container *c, char **dir,
-                                  char **target)
+struct wb_rootfs wb_container_rootfs(const struct wb_container *c, char **dir,
+                                     char **target)
 {
   *dir = path_join(c->dir, "storage");
   *target = path_join(c->dir, "rootfs");
@@ -42,6 +42,11 @@ static struct wb_rootfs rootfs_of(const struct wb_container *c, char **dir,
        * without volumes the driver gives a read-only root directly. */
       .read_only = c->read_only && c->n_binds == 0,
       .target = *target,
+      .uid_map = c->sec.uid_map,
+      .uid_map_len = (uint32_t)c->sec.n_uid_map,
+      .gid_map = c->sec.gid_map,
+      .gid_map_len = (uint32_t)c->sec.n_gid_map,
+      .userns_fd = -1,
   };
 }
 
@@ -61,25 +66,38 @@ int wb_container_cgroup(struct wb_context *ctx, const struct wb_container *c,
                                  err);
 }
 
+/* One of the container's /etc files; with a user namespace it belongs to
+ * the container's root, who may edit it (as in Docker). */
+static int write_etc_file(const struct wb_container *c, const char *name,
+                          const char *text, size_t len, wb_error *err)
+{
+  cleanup_free char *path = path_join(c->dir, name);
+  int r = write_file(path, text, len, err);
+  if (r < 0 || !wb_userns_enabled(&c->sec))
+    return r;
+  const struct wb_security *s = &c->sec;
+  if (chown(path, wb_idmap_to_host(s->uid_map, s->n_uid_map, 0),
+            wb_idmap_to_host(s->gid_map, s->n_gid_map, 0)) < 0)
+    return wb_error_set(err, errno, "chown %s", path);
+  return 0;
+}
+
 /* /etc/hostname, /etc/hosts, /etc/resolv.conf as the container sees them. */
 static int write_etc_files(const struct wb_container *c, wb_error *err)
 {
-  cleanup_free char *hostname = path_join(c->dir, "hostname");
   cleanup_free char *hn = xasprintf("%s\n", c->hostname);
-  int r = write_file(hostname, hn, strlen(hn), err);
+  int r = write_etc_file(c, "hostname", hn, strlen(hn), err);
   if (r < 0)
     return r;
-  cleanup_free char *hosts = path_join(c->dir, "hosts");
   cleanup_free char *ht = xasprintf(
       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
       "127.0.1.1\t%s\n",
       c->hostname);
-  r = write_file(hosts, ht, strlen(ht), err);
+  r = write_etc_file(c, "hosts", ht, strlen(ht), err);
   if (r < 0)
     return r;
   /* The container has only loopback: keep the host's resolver settings
    * (what users expect to find) but they cannot reach anything. */
-  cleanup_free char *resolv = path_join(c->dir, "resolv.conf");
   cleanup_free char *text = NULL;
   size_t len = 0;
   if (read_file("/etc/resolv.conf", &text, &len, NULL) < 0) {
@@ -87,7 +105,7 @@ static int write_etc_files(const struct wb_container *c, wb_error *err)
     text = xstrdup("");
     len = 0;
   }
-  return write_file(resolv, text, len, err);
+  return write_etc_file(c, "resolv.conf", text, len, err);
 }
 
 static int claim_some_name(struct wb_context *ctx, struct wb_container *c,
@@ -121,6 +139,12 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
   if (r < 0)
     return r;
   wb_log_phase("create: drivers loaded");
+  if (wb_userns_enabled(&c->sec) &&
+      !(wb_driver_features(storage) & WB_FEATURE_USERNS))
+    return wb_error_set(err, -ENOTSUP,
+                        "storage driver %s does not support user namespaces "
+                        "(--userns, --uidmap)",
+                        storage->label);
   c->id = wb_container_new_id();
   if (!c->hostname)
     c->hostname = xstrndup(c->id, 12);
@@ -153,7 +177,7 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
   if (r == 0)
     r = write_etc_files(c, err);
   cleanup_free char *sdir = NULL, *target = NULL;
-  struct wb_rootfs fs = rootfs_of(c, &sdir, &target);
+  struct wb_rootfs fs = wb_container_rootfs(c, &sdir, &target);
   if (r == 0 && mkdir(sdir, 0700) < 0)
     r = wb_error_set(err, errno, "mkdir %s", sdir);
   if (r == 0 && mkdir(target, 0755) < 0)
@@ -237,7 +261,7 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   struct wb_spawn s = {
       .c = c,
       .storage = storage,
-      .rootfs = rootfs_of(c, &sdir, &target),
+      .rootfs = wb_container_rootfs(c, &sdir, &target),
       .stdin_fd = p->stdin_fd,
       .stdout_fd = p->stdout_fd,
       .stderr_fd = p->stderr_fd,
@@ -354,7 +378,7 @@ int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
                               &storage, ret < 0 ? NULL : err) == 0) {
     const struct wb_storage_ops *ops = storage->ops;
     cleanup_free char *sdir = NULL, *target = NULL;
-    struct wb_rootfs fs = rootfs_of(c, &sdir, &target);
+    struct wb_rootfs fs = wb_container_rootfs(c, &sdir, &target);
     if (access(sdir, F_OK) == 0 &&
         ops->remove(storage->data, &fs, ret < 0 ? NULL : err) < 0)
       ret = -1;

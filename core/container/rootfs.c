@@ -115,17 +115,63 @@ static int setup_dev(int rootfd, wb_error *err)
                        MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 }
 
+static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
+#define N_ETC_FILES (sizeof etc_files / sizeof *etc_files)
+
+/* What the container's mounts come from on the host, opened before the
+ * process gives up its host identity (under a user namespace it then can
+ * no longer reach the runtime's private directories, as with runc's mount
+ * source fds). */
+struct sources {
+  int etc[N_ETC_FILES];
+  int *binds;
+  size_t n_binds;
+};
+
+static void sources_close(struct sources *src)
+{
+  for (size_t i = 0; i < N_ETC_FILES; i++)
+    if (src->etc[i] >= 0)
+      close(src->etc[i]);
+  for (size_t i = 0; i < src->n_binds; i++)
+    if (src->binds[i] >= 0)
+      close(src->binds[i]);
+  free(src->binds);
+}
+
+static int sources_open(const struct wb_container *c, struct sources *src,
+                        wb_error *err)
+{
+  for (size_t i = 0; i < N_ETC_FILES; i++)
+    src->etc[i] = -1;
+  src->binds = xzalloc((c->n_binds + 1) * sizeof *src->binds);
+  src->n_binds = c->n_binds;
+  for (size_t i = 0; i < c->n_binds; i++)
+    src->binds[i] = -1;
+  for (size_t i = 0; i < N_ETC_FILES; i++) {
+    cleanup_free char *path = path_join(c->dir, etc_files[i]);
+    src->etc[i] = open(path, O_PATH | O_CLOEXEC);
+    if (src->etc[i] < 0)
+      return wb_error_set(err, errno, "open %s", path);
+  }
+  for (size_t i = 0; i < c->n_binds; i++) {
+    src->binds[i] = open(c->binds[i].source, O_PATH | O_CLOEXEC);
+    if (src->binds[i] < 0)
+      return wb_error_set(err, errno, "volume source %s", c->binds[i].source);
+  }
+  return 0;
+}
+
 /* The runtime writes hostname, hosts and resolv.conf into the container
  * directory; they are bind-mounted so the image is not modified. */
 static int setup_etc_files(int rootfd, const struct wb_container *c,
-                           wb_error *err)
+                           const struct sources *src, wb_error *err)
 {
-  static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
-  for (size_t i = 0; i < 3; i++) {
-    cleanup_free char *src = path_join(c->dir, files[i]);
-    cleanup_free char *dst = xasprintf("/etc/%s", files[i]);
+  for (size_t i = 0; i < N_ETC_FILES; i++) {
+    cleanup_free char *from = wb_fd_path(src->etc[i]);
+    cleanup_free char *dst = xasprintf("/etc/%s", etc_files[i]);
     /* A read-only root cannot get new mount points: skip missing files. */
-    int r = bind_in_root(rootfd, src, dst, WB_INROOT_FILE,
+    int r = bind_in_root(rootfd, from, dst, WB_INROOT_FILE,
                          MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, err);
     if (r < 0 && !(c->read_only && (err->code == EROFS || err->code == ENOENT)))
       return r;
@@ -134,19 +180,21 @@ static int setup_etc_files(int rootfd, const struct wb_container *c,
   return 0;
 }
 
-static int setup_binds(int rootfd, const struct wb_container *c, wb_error *err)
+static int setup_binds(int rootfd, const struct wb_container *c,
+                       const struct sources *src, wb_error *err)
 {
   for (size_t i = 0; i < c->n_binds; i++) {
     const struct wb_bind *b = &c->binds[i];
     struct stat st;
-    if (stat(b->source, &st) < 0)
+    if (fstat(src->binds[i], &st) < 0)
       return wb_error_set(err, errno, "volume source %s", b->source);
+    cleanup_free char *from = wb_fd_path(src->binds[i]);
     int r = bind_in_root(
-        rootfd, b->source, b->target,
+        rootfd, from, b->target,
         S_ISDIR(st.st_mode) ? WB_INROOT_DIR : WB_INROOT_FILE,
         MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0), err);
     if (r < 0)
-      return r;
+      return wb_error_prefix(err, "volume %s", b->source);
   }
   return 0;
 }
@@ -222,13 +270,10 @@ static int mask_paths(int rootfd, wb_error *err)
   return 0;
 }
 
-static int pivot(const char *root, wb_error *err)
+static int pivot(int rootfd, wb_error *err)
 {
-  cleanup_close int newroot = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (newroot < 0)
-    return wb_error_set(err, errno, "open %s", root);
-  if (fchdir(newroot) < 0)
-    return wb_error_set(err, errno, "chdir %s", root);
+  if (fchdir(rootfd) < 0)
+    return wb_error_set(err, errno, "chdir to the root file system");
   /* pivot_root(".", ".") stacks the old root under the new one; detaching
    * it leaves nothing of the host visible. */
   if (syscall(SYS_pivot_root, ".", ".") < 0)
@@ -244,17 +289,30 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
                     wb_error *err)
 {
   const struct wb_container *c = s->c;
-  /* Nothing we mount may propagate back to the host. */
-  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-    return wb_error_set(err, errno, "make / private");
-  const struct wb_storage_ops *ops = s->storage->ops;
-  int r = ops->mount(s->storage->data, &s->rootfs, err);
-  if (r < 0)
-    return r;
+  bool userns = wb_userns_enabled(&c->sec);
+  int r;
+  /* With a user namespace the runtime has mounted the root file system
+   * already (storage drivers need the host's privileges for that). */
+  if (!userns) {
+    /* Nothing we mount may propagate back to the host. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+      return wb_error_set(err, errno, "make / private");
+    const struct wb_storage_ops *ops = s->storage->ops;
+    r = ops->mount(s->storage->data, &s->rootfs, err);
+    if (r < 0)
+      return r;
+  }
   cleanup_close int rootfd =
       open(s->rootfs.target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return wb_error_set(err, errno, "open %s", s->rootfs.target);
+  struct sources src __attribute__((cleanup(sources_close))) = {0};
+  r = sources_open(c, &src, err);
+  if (r < 0)
+    return r;
+  /* From here on files we create belong to the container's root. */
+  if (userns && (r = wb_userns_become_root(err)) < 0)
+    return r;
   /* No device node on the root file system (or below it) can be opened. */
   struct mount_attr attr = {.attr_set = MOUNT_ATTR_NODEV};
   if (syscall(SYS_mount_setattr, rootfd, "", AT_EMPTY_PATH | AT_RECURSIVE,
@@ -271,10 +329,10 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
   r = setup_dev(rootfd, err);
   if (r < 0)
     return r;
-  r = setup_etc_files(rootfd, c, err);
+  r = setup_etc_files(rootfd, c, &src, err);
   if (r < 0)
     return r;
-  r = setup_binds(rootfd, c, err);
+  r = setup_binds(rootfd, c, &src, err);
   if (r < 0)
     return r;
   if (c->read_only && c->n_binds > 0) {
@@ -294,5 +352,5 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
     if (r < 0)
       return r;
   }
-  return pivot(s->rootfs.target, err);
+  return pivot(rootfd, err);
 }

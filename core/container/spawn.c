@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
@@ -26,18 +27,20 @@
 #define NS_FLAGS                                                               \
   (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
-/* Fork-like clone3: returns 0 in the child. */
-static pid_t clone_child(int *pidfd)
+/* Fork-like clone3: returns 0 in the child.  With CLONE_NEWUSER every
+ * other new namespace belongs to the new user namespace. */
+static pid_t clone_child(int *pidfd, bool userns)
 {
+  unsigned long long flags = NS_FLAGS | (userns ? CLONE_NEWUSER : 0);
   struct clone_args args = {
-      .flags = NS_FLAGS | CLONE_PIDFD,
+      .flags = flags | CLONE_PIDFD,
       .pidfd = (unsigned long long)(uintptr_t)pidfd,
       .exit_signal = SIGCHLD,
   };
   pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
     *pidfd = -1;
-    pid = (pid_t)syscall(SYS_clone, NS_FLAGS | SIGCHLD, NULL, NULL, NULL, 0);
+    pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
   }
   return pid;
 }
@@ -114,12 +117,14 @@ int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
   fflush(stdout);
   fflush(stderr);
   *pidfd = -1;
-  pid_t child = clone_child(pidfd);
+  bool userns = wb_userns_enabled(&s->c->sec);
+  pid_t child = clone_child(pidfd, userns);
   if (child < 0) {
     int e = errno;
     close(sv[0]);
     close(sv[1]);
-    return wb_error_set(err, e, "clone container process");
+    return wb_error_set(err, e, "clone container process%s",
+                        userns ? " in a new user namespace" : "");
   }
   if (child == 0) {
     close(sv[0]);
@@ -130,6 +135,19 @@ int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
     _exit(WB_EXIT_FAILURE);
   }
   close(sv[1]);
+  if (userns) {
+    int r = wb_userns_prepare(s, child, err);
+    if (r < 0) {
+      kill(child, SIGKILL);
+      while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+        ;
+      close(sv[0]);
+      if (*pidfd >= 0)
+        close(*pidfd);
+      *pidfd = -1;
+      return r;
+    }
+  }
   *pid = child;
   *sync = sv[0];
   return 0;

@@ -27,6 +27,11 @@ struct wb_spawn {
 int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
              wb_error *err);
 
+/* In the runtime, for a container with a user namespace, while its new
+ * process waits for GO: write its id maps and mount its root file system
+ * into its mount namespace (userns_mount.c). */
+int wb_userns_prepare(const struct wb_spawn *s, pid_t child, wb_error *err);
+
 /* In the child: mount the root filesystem and everything the container
  * sees, then pivot into it (rootfs.c).  *pty_master is set with -t. */
 int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,

@@ -64,16 +64,8 @@ int wb_container_capture(struct wb_context *ctx, struct wb_container *c,
       return r;
     frozen = true;
   }
-  cleanup_free char *sdir = path_join(c->dir, "storage");
-  cleanup_free char *target = path_join(c->dir, "rootfs");
-  struct wb_rootfs fs = {
-      .size = sizeof fs,
-      .id = c->id,
-      .dir = sdir,
-      .layers = (const char *const *)c->layers,
-      .read_only = c->read_only,
-      .target = target,
-  };
+  cleanup_free char *sdir = NULL, *target = NULL;
+  struct wb_rootfs fs = wb_container_rootfs(c, &sdir, &target);
   r = ops->diff(storage->data, &fs, layer_dir, err);
   if (frozen) {
     cleanup_error wb_error thaw_err = WB_ERROR_INIT;

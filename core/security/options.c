@@ -103,7 +103,7 @@ json_t *wb_security_to_json(const struct wb_security *s)
       s->privileged ? json_array() : strv_to_json((char **)wb_masked_paths);
   json_t *ro =
       s->privileged ? json_array() : strv_to_json((char **)wb_readonly_paths);
-  return json_pack(
+  json_t *j = json_pack(
       "{s:o, s:o, s:b, s:s, s:s*, s:b, s:o, s:o, s:o}", "CapAdd",
       strv_to_json(s->cap_add), "CapDrop", strv_to_json(s->cap_drop),
       "Privileged", s->privileged, "Seccomp",
@@ -111,6 +111,8 @@ json_t *wb_security_to_json(const struct wb_security *s)
       "SeccompProfile", s->seccomp_profile, "NoNewPrivileges",
       !s->no_new_privs_off, "EffectiveCaps", caps, "MaskedPaths", masked,
       "ReadonlyPaths", ro);
+  wb_userns_to_json(s, j);
+  return j;
 }
 
 void wb_security_from_json(struct wb_security *s, json_t *j)
@@ -124,6 +126,7 @@ void wb_security_from_json(struct wb_security *s, json_t *j)
   s->seccomp_profile = text ? xstrdup(text) : NULL;
   json_t *nnp = json_object_get(j, "NoNewPrivileges");
   s->no_new_privs_off = nnp && json_is_false(nnp);
+  wb_userns_from_json(s, j);
 }
 
 void wb_security_clear(struct wb_security *s)
@@ -132,5 +135,6 @@ void wb_security_clear(struct wb_security *s)
   strv_free(s->cap_drop);
   free(s->seccomp);
   free(s->seccomp_profile);
+  wb_userns_clear(s);
   memset(s, 0, sizeof *s);
 }

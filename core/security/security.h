@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
+#include <whalebox/plugin.h>
 
 #include "../util/error.h"
 
@@ -19,6 +21,12 @@ struct wb_security {
                             the container, and exec must apply what run
                             did even if the file changed since) */
   bool no_new_privs_off; /* --security-opt no-new-privileges=false */
+
+  /* User namespace (n_uid_map == 0: none, the host's ids).  userns_mode is
+   * "remap" (the config's userns.remap) or "private" (--uidmap). */
+  char *userns_mode;
+  struct wb_idmap *uid_map, *gid_map;
+  size_t n_uid_map, n_gid_map;
 };
 
 /* Docker's default set, as names without CAP_. */
@@ -47,6 +55,33 @@ int wb_seccomp_load(const struct wb_security *s, wb_error *err);
  * read-only in every container (unless privileged). */
 extern const char *const wb_masked_paths[];
 extern const char *const wb_readonly_paths[];
+
+/* ---- user namespaces (security/userns.c) ---- */
+/* Append "C:H:N[,C:H:N...]" to a map; `what` names it in errors. */
+int wb_idmap_add(struct wb_idmap **map, size_t *n, const char *text,
+                 const char *what, wb_error *err);
+/* Ranges non-empty, within 32 bits, not overlapping, container 0 mapped. */
+int wb_idmap_check(const struct wb_idmap *map, size_t n, const char *what,
+                   wb_error *err);
+/* The host id of container id `id`; (uint32_t)-1 when unmapped. */
+uint32_t wb_idmap_to_host(const struct wb_idmap *map, size_t n, uint32_t id);
+/* After flag parsing: --userns MODE (NULL when not given) with the maps
+ * already added from --uidmap/--gidmap; fills in the config's mapping for
+ * remap, the gid map from the uid map, and checks everything. */
+int wb_userns_from_flags(struct wb_security *s, const char *mode,
+                         const char *config_remap, const char *config_file,
+                         wb_error *err);
+static inline bool wb_userns_enabled(const struct wb_security *s)
+{
+  return s->n_uid_map > 0;
+}
+/* In the runtime: write /proc/PID/{uid,gid}_map of a new process. */
+int wb_userns_write_maps(pid_t pid, const struct wb_security *s, wb_error *err);
+/* In the container process, once the maps exist: become its root. */
+int wb_userns_become_root(wb_error *err);
+void wb_userns_to_json(const struct wb_security *s, json_t *j);
+void wb_userns_from_json(struct wb_security *s, json_t *j);
+void wb_userns_clear(struct wb_security *s);
 
 /* For inspect and state. */
 json_t *wb_security_to_json(const struct wb_security *s);

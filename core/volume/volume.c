@@ -406,7 +406,40 @@ int wb_volume_parse_spec(const char *spec, struct wb_bind *out, wb_error *err)
   return 0;
 }
 
-static int resolve_one(const char *root, struct wb_bind *b, wb_error *err)
+static bool dir_is_empty(const char *path)
+{
+  cleanup_dir DIR *d = opendir(path);
+  if (!d)
+    return false;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+      return false;
+  return true;
+}
+
+/* Under a user namespace a volume that is still as `volume create` made it
+ * (empty, owned by the host's root) is given to the container's root, as
+ * Docker does with userns-remap: otherwise it could not write there. */
+static int give_to_userns_root(const struct wb_container *c, const char *data,
+                               wb_error *err)
+{
+  const struct wb_security *s = &c->sec;
+  if (!wb_userns_enabled(s))
+    return 0;
+  struct stat st;
+  if (stat(data, &st) < 0)
+    return wb_error_set(err, errno, "stat %s", data);
+  if (st.st_uid != 0 || st.st_gid != 0 || !dir_is_empty(data))
+    return 0;
+  if (chown(data, wb_idmap_to_host(s->uid_map, s->n_uid_map, 0),
+            wb_idmap_to_host(s->gid_map, s->n_gid_map, 0)) < 0)
+    return wb_error_set(err, errno, "chown %s", data);
+  return 0;
+}
+
+static int resolve_one(const char *root, const struct wb_container *c,
+                       struct wb_bind *b, wb_error *err)
 {
   if (b->source && b->source[0] == '/') {
     struct stat st;
@@ -422,14 +455,14 @@ static int resolve_one(const char *root, struct wb_bind *b, wb_error *err)
     return r;
   free(b->source);
   b->source = wb_volume_data_path(root, name);
-  return 0;
+  return give_to_userns_root(c, b->source, err);
 }
 
 int wb_volume_resolve_binds(const char *root, struct wb_container *c,
                             wb_error *err)
 {
   for (size_t i = 0; i < c->n_binds; i++) {
-    int r = resolve_one(root, &c->binds[i], err);
+    int r = resolve_one(root, c, &c->binds[i], err);
     if (r < 0)
       return wb_error_prefix(err, "volume %s", c->binds[i].target);
   }

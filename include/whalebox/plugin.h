@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define WB_PLUGIN_ABI_MAJOR 1
-#define WB_PLUGIN_ABI_MINOR 0
+#define WB_PLUGIN_ABI_MINOR 1
 
 /* Name of the single exported getter. */
 #define WB_PLUGIN_ENTRY whalebox_plugin_entry
@@ -134,6 +134,15 @@ struct wb_host {
 
 /* ---- storage drivers ------------------------------------------------- */
 
+/* ABI 1.1: one line of a user namespace mapping, as in /proc/PID/uid_map:
+ * container ids [container_id, container_id + count) are host ids
+ * [host_id, host_id + count). */
+struct wb_idmap {
+  uint32_t container_id;
+  uint32_t host_id;
+  uint32_t count;
+};
+
 /* A container's root filesystem.  All strings are borrowed for the call. */
 struct wb_rootfs {
   uint32_t size;
@@ -148,6 +157,25 @@ struct wb_rootfs {
   int read_only; /* --read-only: no writable layer at all */
   /* mount(): the existing directory to mount the root filesystem on. */
   const char *target;
+
+  /* ABI 1.1 (read only when `size` covers them, and only given to drivers
+   * that declare WB_FEATURE_USERNS): the container's user namespace.
+   * uid_map_len == 0 means none, and everything below is unset.  Otherwise
+   * files in the container must appear owned by the container ids:
+   *   - create() makes the writable layer (or copy) owned by the mapped
+   *     host ids (container root is uid_map's host id for 0);
+   *   - mount() then runs with the host's root credentials inside the
+   *     container's mount namespace, before the container's process does
+   *     anything, and gets userns_fd, an fd of the container's user
+   *     namespace, for idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP) of
+   *     read-only layers;
+   *   - diff() writes the layer with container ids (as if there were no
+   *     mapping), so an image committed here runs anywhere. */
+  const struct wb_idmap *uid_map;
+  uint32_t uid_map_len;
+  const struct wb_idmap *gid_map;
+  uint32_t gid_map_len;
+  int userns_fd; /* mount() only; -1 otherwise */
 };
 
 struct wb_storage_ops {
@@ -300,7 +328,15 @@ struct wb_plugin {
   int (*probe)(void *driver, wb_error *err);
   /* struct wb_storage_ops, wb_cgroup_ops or wb_log_ops per `kind`. */
   const void *ops;
+
+  /* ABI 1.1: optional behaviour the driver implements (WB_FEATURE_*).  A
+   * 1.0 driver has none; the core refuses a container that needs a feature
+   * its driver lacks, with a message naming both. */
+  uint64_t features;
 };
+
+/* Storage: honours the user namespace fields of struct wb_rootfs. */
+#define WB_FEATURE_USERNS (UINT64_C(1) << 0)
 
 /* The getter.  The core passes its own ABI version so that a driver can
  * return a descriptor it knows the core understands; most drivers ignore

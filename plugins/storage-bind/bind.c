@@ -59,18 +59,20 @@ static int check_layers(const struct wb_host *host, const struct wb_rootfs *fs,
   return 0;
 }
 
-/* A read-only container on a one-layer image uses the layer itself. */
+/* A read-only container on a one-layer image uses the layer itself;
+ * with a user namespace it needs a copy owned by its ids. */
 static bool uses_layer_directly(const struct wb_rootfs *fs)
 {
-  return fs->read_only && fst_count(fs->layers) == 1;
+  return fs->read_only && fst_count(fs->layers) == 1 && !fst_userns(fs);
 }
 
 /* ---- create / remove ------------------------------------------------------
  */
 
 /* Merge one layer onto the flattened tree. */
-static int merge_layer(const struct wb_host *host, const char *layer,
-                       int root_fd, const char *root, wb_error *err)
+static int merge_layer(const struct wb_host *host, const struct wb_rootfs *fs,
+                       const char *layer, int root_fd, const char *root,
+                       wb_error *err)
 {
   int src = fst_open_dir(AT_FDCWD, layer);
   if (src < 0)
@@ -81,6 +83,8 @@ static int merge_layer(const struct wb_host *host, const char *layer,
     r = host->error(host, err, errno, "stat layer %s", layer);
   struct fst_copy c;
   fst_copy_init(&c, host, err, FST_MERGE, root_fd, layer, root);
+  /* With a user namespace: the copy belongs to the container's ids. */
+  fst_copy_set_idmap(&c, fs, true);
   if (r == 0)
     r = fst_copy_dir(&c, src, root_fd, "");
   if (r >= 0)
@@ -112,7 +116,7 @@ static int bind_create(void *driver, const struct wb_rootfs *fs, wb_error *err)
     /* Left over from an interrupted create(): start again. */
     r = fst_remove_contents(host, root_fd, root, err);
   for (size_t i = 0; r >= 0 && fs->layers[i]; i++)
-    r = merge_layer(host, fs->layers[i], root_fd, root, err);
+    r = merge_layer(host, fs, fs->layers[i], root_fd, root, err);
   if (root_fd >= 0)
     close(root_fd);
   if (dir >= 0)
@@ -289,6 +293,19 @@ static int name_cmp(const void *a, const void *b)
 static int diff_dir(struct diff *d, const char *rel, int new_fd, int out_fd,
                     const struct view *v);
 
+/* The container's copy holds host ids under a user namespace; the layers
+ * hold container ids: compare in container ids. */
+static struct stat as_container(const struct diff *d, const struct stat *st)
+{
+  struct stat c = *st;
+  const struct wb_rootfs *m = d->copy.idmap;
+  if (m) {
+    c.st_uid = fst_map_id(m->uid_map, m->uid_map_len, st->st_uid, false);
+    c.st_gid = fst_map_id(m->gid_map, m->gid_map_len, st->st_gid, false);
+  }
+  return c;
+}
+
 /* A directory present in both: recurse, and keep its copy in the layer
  * only when something below changed or its own permissions did.  Returns
  * the number of entries written (0 or 1). */
@@ -316,8 +333,9 @@ static int diff_subdir(struct diff *d, int new_dir, int out_dir,
     close(o);
   if (r < 0)
     return r;
+  struct stat cst = as_container(d, st);
   if (written == 0 && (st->st_mode & 07777) == (base->st_mode & 07777) &&
-      st->st_uid == base->st_uid && st->st_gid == base->st_gid) {
+      cst.st_uid == base->st_uid && cst.st_gid == base->st_gid) {
     if (unlinkat(out_dir, name, AT_REMOVEDIR) < 0)
       return host->error(host, d->err, errno, "remove %s/%s", d->copy.dst_label,
                          rel);
@@ -349,9 +367,10 @@ static int diff_entry(struct diff *d, int new_fd, int out_fd,
     return r;
   }
   bool in_base = r == 1;
+  struct stat cst = as_container(d, &st);
   if (S_ISDIR(st.st_mode) && in_base && S_ISDIR(base.st_mode)) {
     r = diff_subdir(d, new_fd, out_fd, name, rel, &st, &base, &child);
-  } else if (!in_base || entry_changed(d, new_fd, name, &st,
+  } else if (!in_base || entry_changed(d, new_fd, name, &cst,
                                        found_layer(d, v, rel), rel, &base)) {
     r = fst_copy_entry(&d->copy, new_fd, out_fd, name, rel, &st);
     /* A directory where the image has something else must hide it. */
@@ -500,6 +519,7 @@ static int bind_diff(void *driver, const struct wb_rootfs *fs,
   if (r == 0) {
     fst_copy_init(&d.copy, host, err, FST_EXCLUDE_RUNTIME, out_fd, root,
                   layer_dir);
+    fst_copy_set_idmap(&d.copy, fs, false);
     r = diff_dir(&d, "", new_fd, out_fd, &top);
     if (r >= 0)
       r = fst_copy_meta(&d.copy, new_fd, ".", out_fd, ".", &st, false, "");
@@ -543,6 +563,7 @@ static const struct wb_plugin bind_plugin = {
     .fini = bind_fini,
     .probe = bind_probe,
     .ops = &bind_ops,
+    .features = WB_FEATURE_USERNS,
 };
 
 WB_PLUGIN_DEFINE(bind_plugin)

@@ -294,6 +294,42 @@ void fst_copy_init(struct fst_copy *c, const struct wb_host *host,
   c->dst_label = dst_label;
 }
 
+bool fst_userns(const struct wb_rootfs *fs)
+{
+  return fs->size >= offsetof(struct wb_rootfs, userns_fd) + sizeof(int) &&
+         fs->uid_map_len > 0 && fs->gid_map_len > 0;
+}
+
+uint32_t fst_map_id(const struct wb_idmap *map, uint32_t n, uint32_t id,
+                    bool to_host)
+{
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t from = to_host ? map[i].container_id : map[i].host_id;
+    uint32_t to = to_host ? map[i].host_id : map[i].container_id;
+    if (id >= from && (uint64_t)id < (uint64_t)from + map[i].count)
+      return to + (id - from);
+  }
+  return id;
+}
+
+void fst_copy_set_idmap(struct fst_copy *c, const struct wb_rootfs *fs,
+                        bool to_host)
+{
+  c->idmap = fst_userns(fs) ? fs : NULL;
+  c->idmap_to_host = to_host;
+}
+
+int fst_chown_to_root(const struct wb_host *host, const struct wb_rootfs *fs,
+                      int dir_fd, const char *name, const char *label,
+                      wb_error *err)
+{
+  uid_t uid = fst_map_id(fs->uid_map, fs->uid_map_len, 0, true);
+  gid_t gid = fst_map_id(fs->gid_map, fs->gid_map_len, 0, true);
+  if (fchownat(dir_fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return host->error(host, err, errno, "chown %s/%s", label, name);
+  return 0;
+}
+
 struct link_ent {
   dev_t dev;
   ino_t ino;
@@ -459,8 +495,14 @@ int fst_copy_meta(struct fst_copy *c, int src_dir, const char *src_name,
   const struct wb_host *host = c->host;
   /* chown first: it clears set-id bits and file capabilities, which the
    * xattr copy and chmod below restore. */
-  if (fchownat(dst_dir, dst_name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) <
-      0)
+  uid_t uid = st->st_uid;
+  gid_t gid = st->st_gid;
+  if (c->idmap) {
+    const struct wb_rootfs *m = c->idmap;
+    uid = fst_map_id(m->uid_map, m->uid_map_len, uid, c->idmap_to_host);
+    gid = fst_map_id(m->gid_map, m->gid_map_len, gid, c->idmap_to_host);
+  }
+  if (fchownat(dst_dir, dst_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
     return host->error(host, c->err, errno, "chown %s/%s", c->dst_label, rel);
   char *src = proc_path(src_dir, src_name);
   char *dst = proc_path(dst_dir, dst_name);

@@ -39,12 +39,32 @@ struct fst_copy {
   const char *src_label; /* source root path, for messages */
   const char *dst_label; /* destination root path, for messages */
   void *links;           /* tsearch tree: (dev, ino) -> destination path */
+  /* Owners are translated through the container's user namespace mapping
+   * when set (fst_copy_set_idmap). */
+  const struct wb_rootfs *idmap;
+  bool idmap_to_host;
 };
 
 void fst_copy_init(struct fst_copy *c, const struct wb_host *host,
                    wb_error *err, unsigned flags, int dst_root,
                    const char *src_label, const char *dst_label);
 void fst_copy_fini(struct fst_copy *c);
+
+/* Does fs carry a user namespace mapping (ABI 1.1 fields, non-empty)? */
+bool fst_userns(const struct wb_rootfs *fs);
+/* Translate one id: container -> host (to_host) or host -> container.  An id
+ * outside the mapping is kept as it is (e.g. a whiteout's 0:0). */
+uint32_t fst_map_id(const struct wb_idmap *map, uint32_t n, uint32_t id,
+                    bool to_host);
+/* Translate owners in this copy session when fs has a user namespace:
+ * to_host when making a container's private files from image layers,
+ * !to_host when writing a layer from a container's files. */
+void fst_copy_set_idmap(struct fst_copy *c, const struct wb_rootfs *fs,
+                        bool to_host);
+/* chown dir_fd/name to the host ids of the container's root. */
+int fst_chown_to_root(const struct wb_host *host, const struct wb_rootfs *fs,
+                      int dir_fd, const char *name, const char *label,
+                      wb_error *err);
 
 /* Copy (or merge, with FST_MERGE) the contents of the source directory
  * src_fd into dst_fd; `rel` is their path below the roots ("" at the top),

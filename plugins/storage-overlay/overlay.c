@@ -194,9 +194,14 @@ static int overlay_create(void *driver, const struct wb_rootfs *fs,
   if (r >= 0) {
     struct fst_copy c;
     fst_copy_init(&c, host, err, 0, upper_fd, top, fs->dir);
+    /* With a user namespace the upper layer belongs to the container's
+     * root as the host sees it: what it creates lands there as that. */
+    fst_copy_set_idmap(&c, fs, true);
     r = fst_copy_meta(&c, top_fd, ".", upper_fd, ".", &st, false, "");
     fst_copy_fini(&c);
   }
+  if (r >= 0 && fst_userns(fs))
+    r = fst_chown_to_root(host, fs, dir, WORK, fs->dir, err);
   if (top_fd >= 0)
     close(top_fd);
   if (upper_fd >= 0)
@@ -225,8 +230,10 @@ static int overlay_remove(void *driver, const struct wb_rootfs *fs,
 
 struct mount_plan {
   const struct wb_rootfs *fs;
-  size_t n;    /* layers */
-  char *upper; /* NULL when read-only */
+  size_t n;       /* layers */
+  int *layer_fds; /* idmapped layers: open until the overlay exists, or
+                     the kernel unmounts them under it */
+  char *upper;    /* NULL when read-only */
   char *work;
 };
 
@@ -267,6 +274,58 @@ static const char *const plain_upper_options[][2] = {
     {"metacopy", "off"},
 };
 
+/* A detached copy of `layer` seen through the container's user namespace:
+ * a file the host sees as owned by id X appears owned by the container's
+ * id for X (mount_setattr MOUNT_ATTR_IDMAP).  An fd, or < 0 with err set. */
+static int idmapped_layer(const struct wb_host *host,
+                          const struct wb_rootfs *fs, const char *layer,
+                          uint64_t attrs, wb_error *err)
+{
+  int fd = open_tree(AT_FDCWD, layer, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (fd < 0)
+    return host->error(host, err, errno, "open layer %s", layer);
+  struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP | attrs,
+                         .userns_fd = (uint64_t)fs->userns_fd};
+  if (mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof a) < 0) {
+    int e = errno;
+    close(fd);
+    return host->error(host, err, e,
+                       "map layer %s into the container's user namespace "
+                       "(idmapped mount)",
+                       layer);
+  }
+  return fd;
+}
+
+/* Give a lower layer to the fs context: by path, or with a user namespace
+ * as an idmapped mount passed by fd (Linux 6.13). */
+static int add_lower(const struct wb_host *host, const struct mount_plan *p,
+                     int fsfd, size_t i, wb_error *err)
+{
+  const struct wb_rootfs *fs = p->fs;
+  if (!fst_userns(fs)) {
+    if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", fs->layers[i], 0) == 0)
+      return 0;
+    if (errno == EINVAL && i == p->n - 1)
+      return 1; /* no lowerdir+ before Linux 6.8 */
+    return fs_error(host, err, fsfd, errno, fs->layers[i], fs->target);
+  }
+  int fd = idmapped_layer(host, fs, fs->layers[i], 0, err);
+  if (fd < 0)
+    return fd;
+  p->layer_fds[i] = fd;
+  int r = fsconfig(fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, fd);
+  int e = errno;
+  if (r == 0)
+    return 0;
+  if (e == EINVAL && i == p->n - 1)
+    return host->error(host, err, -EINVAL,
+                       "this kernel cannot take overlay layers as file "
+                       "descriptors (Linux 6.13 or newer is needed for a user "
+                       "namespace on storage-overlay); use storage-bind");
+  return fs_error(host, err, fsfd, e, fs->layers[i], fs->target);
+}
+
 /* New mount API with lowerdir+ (Linux 6.8): any character is fine in a
  * path.  1 when the kernel lacks it and mount(2) must be used. */
 static int mount_fsapi(const struct wb_host *host, const struct mount_plan *p,
@@ -287,14 +346,8 @@ static int mount_fsapi(const struct wb_host *host, const struct mount_plan *p,
     return 1;
   }
   int r = 0;
-  for (size_t i = p->n; i-- > 0 && r == 0;) {
-    if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", fs->layers[i], 0) == 0)
-      continue;
-    if (errno == EINVAL && i == p->n - 1)
-      r = 1; /* no lowerdir+ before Linux 6.8 */
-    else
-      r = fs_error(host, err, fsfd, errno, fs->layers[i], fs->target);
-  }
+  for (size_t i = p->n; i-- > 0 && r == 0;)
+    r = add_lower(host, p, fsfd, i, err);
   if (r == 0 && p->upper) {
     if (fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", p->upper, 0) < 0)
       r = fs_error(host, err, fsfd, errno, p->upper, fs->target);
@@ -429,10 +482,28 @@ static int overlay_mount(void *driver, const struct wb_rootfs *fs,
   if (r < 0)
     return r;
   struct mount_plan p = {.fs = fs, .n = fst_count(fs->layers)};
+  if (fst_userns(fs)) {
+    p.layer_fds = malloc(p.n * sizeof *p.layer_fds);
+    if (!p.layer_fds)
+      return host->error(host, err, ENOMEM, "out of memory");
+    for (size_t i = 0; i < p.n; i++)
+      p.layer_fds[i] = -1;
+  }
   /* Overlay needs two lowerdirs without an upper: one layer is simply
    * bind-mounted read-only. */
-  if (fs->read_only && p.n == 1)
+  if (fs->read_only && p.n == 1 && !fst_userns(fs))
     return rootmount_bind(host, fs->layers[0], fs->target, 1, err);
+  if (fs->read_only && p.n == 1) {
+    free(p.layer_fds);
+    int fd = idmapped_layer(host, fs, fs->layers[0], MOUNT_ATTR_RDONLY, err);
+    if (fd < 0)
+      return fd;
+    r = move_mount(fd, "", AT_FDCWD, fs->target, MOVE_MOUNT_F_EMPTY_PATH);
+    int e = errno;
+    close(fd);
+    return r < 0 ? host->error(host, err, e, "mount layer on %s", fs->target)
+                 : 0;
+  }
   if (!fs->read_only) {
     p.upper = fst_join(fs->dir, UPPER);
     p.work = fst_join(fs->dir, WORK);
@@ -443,8 +514,17 @@ static int overlay_mount(void *driver, const struct wb_rootfs *fs,
   }
   if (r == 0)
     r = mount_fsapi(host, &p, err);
+  if (r == 1 && fst_userns(fs))
+    r = host->error(host, err, -ENOSYS,
+                    "a user namespace on storage-overlay needs the new mount "
+                    "API for overlayfs (Linux 6.13 or newer); use "
+                    "storage-bind");
   if (r == 1)
     r = mount_legacy(host, &p, err);
+  for (size_t i = 0; p.layer_fds && i < p.n; i++)
+    if (p.layer_fds[i] >= 0)
+      close(p.layer_fds[i]);
+  free(p.layer_fds);
   free(p.upper);
   free(p.work);
   return r;
@@ -484,6 +564,8 @@ static int overlay_diff(void *driver, const struct wb_rootfs *fs,
     struct fst_copy c;
     fst_copy_init(&c, host, err, FST_KEEP_OPAQUE | FST_EXCLUDE_RUNTIME, dst,
                   upper, layer_dir);
+    /* A layer holds container ids, whatever namespace made it. */
+    fst_copy_set_idmap(&c, fs, false);
     r = fst_copy_dir(&c, src, dst, "");
     if (r >= 0)
       r = fst_copy_meta(&c, src, ".", dst, ".", &st, false, "");
@@ -523,6 +605,7 @@ static const struct wb_plugin overlay_plugin = {
     .fini = overlay_fini,
     .probe = overlay_probe,
     .ops = &overlay_ops,
+    .features = WB_FEATURE_USERNS,
 };
 
 WB_PLUGIN_DEFINE(overlay_plugin)

@@ -22,6 +22,12 @@
 #endif
 #ifdef TD_BREAK_MINOR
 #define TD_ABI_MINOR (WB_PLUGIN_ABI_MINOR + 1)
+#elif defined(TD_BREAK_MAJOR)
+#define TD_ABI_MINOR 0 /* a driver for the first release of the next ABI */
+#elif defined(TD_ABI_1_0)
+/* Built as a driver of ABI 1.0 was: minor 0, a descriptor that ends at
+ * ops.  Not broken: it must keep loading. */
+#define TD_ABI_MINOR 0
 #else
 #define TD_ABI_MINOR WB_PLUGIN_ABI_MINOR
 #endif
@@ -169,6 +175,8 @@ static const struct wb_plugin td_plugin = {
     .abi_minor = TD_ABI_MINOR,
 #ifdef TD_BREAK_DESC_SIZE
     .size = 16,
+#elif defined(TD_ABI_1_0)
+    .size = offsetof(struct wb_plugin, features),
 #else
     .size = sizeof(struct wb_plugin),
 #endif

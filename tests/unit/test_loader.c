@@ -288,6 +288,42 @@ static void test_good_driver(void **state)
   free(path);
 }
 
+/* The ABI promise: a driver built against 1.0 (smaller descriptor, no
+ * features field) still loads, and is known to lack every feature. */
+static void test_abi_1_0_driver_loads(void **state)
+{
+  const char *root = *state;
+  char *path = test_driver("storage-abi10.so");
+  wb_error err = WB_ERROR_INIT;
+  struct wb_driver *d = NULL;
+  assert_int_equal(wb_driver_open(path, WB_PLUGIN_STORAGE, "abi10", &d, &err),
+                   0);
+  assert_int_equal(d->desc->abi_minor, 0);
+  assert_true(d->desc->size < sizeof(struct wb_plugin));
+  assert_int_equal(wb_driver_features(d), 0);
+  assert_int_equal(wb_driver_init(d, NULL, root, &err), 0);
+  assert_int_equal(wb_driver_probe(d, &err), 0);
+  wb_driver_free(d);
+  free(path);
+}
+
+static void test_storage_drivers_declare_userns(void **state)
+{
+  (void)state;
+  static const char *const names[] = {"overlay", "bind"};
+  for (size_t i = 0; i < 2; i++) {
+    char *path =
+        xasprintf("%s/storage-%s.so", getenv("WB_PLUGIN_DIR"), names[i]);
+    wb_error err = WB_ERROR_INIT;
+    struct wb_driver *d = NULL;
+    assert_int_equal(wb_driver_open(path, WB_PLUGIN_STORAGE, NULL, &d, &err),
+                     0);
+    assert_true(wb_driver_features(d) & WB_FEATURE_USERNS);
+    wb_driver_free(d);
+    free(path);
+  }
+}
+
 static void test_probe_failure_reason(void **state)
 {
   const char *root = *state;
@@ -662,6 +698,8 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_major),
+      cmocka_unit_test(test_storage_drivers_declare_userns),
+      T(test_abi_1_0_driver_loads),
       cmocka_unit_test(test_newer_minor),
       cmocka_unit_test(test_missing_getter),
       cmocka_unit_test(test_getter_returns_null),

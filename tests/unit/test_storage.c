@@ -439,7 +439,13 @@ static int child_writable(struct fixture *f)
   if (mkdir_fresh(dir) < 0 || mkdir_fresh(mnt) < 0 || mkdir_fresh(out) < 0)
     return -1;
   const char *layers[] = {f->l1, f->l2, NULL};
-  struct wb_rootfs fs = {sizeof fs, ID, dir, layers, 0, mnt};
+  struct wb_rootfs fs = {.size = sizeof fs,
+                         .id = ID,
+                         .dir = dir,
+                         .layers = layers,
+                         .read_only = 0,
+                         .target = mnt,
+                         .userns_fd = -1};
   OP(f, create, &fs);
   OP(f, mount, &fs);
   if (check_merged(mnt) < 0 || change_root(mnt) < 0)
@@ -476,7 +482,13 @@ static int child_read_only(struct fixture *f, int nlayers)
   if (mkdir_fresh(dir) < 0 || mkdir_fresh(mnt) < 0)
     return -1;
   const char *layers[] = {f->l1, nlayers > 1 ? f->l2 : NULL, NULL};
-  struct wb_rootfs fs = {sizeof fs, ID, dir, layers, 1, mnt};
+  struct wb_rootfs fs = {.size = sizeof fs,
+                         .id = ID,
+                         .dir = dir,
+                         .layers = layers,
+                         .read_only = 1,
+                         .target = mnt,
+                         .userns_fd = -1};
   OP(f, create, &fs);
   OP(f, mount, &fs);
   char *p = pathf("%s/keep/x", mnt);
@@ -551,7 +563,13 @@ static int run_separator_layer(struct fixture *f, int old_kernel)
   if (old_kernel && pretend_old_kernel() < 0)
     return -1;
   const char *layers[] = {f->l1, l3, NULL};
-  struct wb_rootfs fs = {sizeof fs, ID, dir, layers, 1, mnt};
+  struct wb_rootfs fs = {.size = sizeof fs,
+                         .id = ID,
+                         .dir = dir,
+                         .layers = layers,
+                         .read_only = 1,
+                         .target = mnt,
+                         .userns_fd = -1};
   OP(f, create, &fs);
   wb_error e = WB_ERROR_INIT;
   int r = f->ops->mount(f->d->data, &fs, &e);
@@ -741,7 +759,13 @@ static void test_remove_half_created(void **state)
   must(mkdir(p, 0755), p);
   free(p);
   const char *layers[] = {f->l1, NULL};
-  struct wb_rootfs fs = {sizeof fs, ID, dir, layers, 0, "/nonexistent"};
+  struct wb_rootfs fs = {.size = sizeof fs,
+                         .id = ID,
+                         .dir = dir,
+                         .layers = layers,
+                         .read_only = 0,
+                         .target = "/nonexistent",
+                         .userns_fd = -1};
   wb_error err = WB_ERROR_INIT;
   if (f->ops->remove(f->d->data, &fs, &err) < 0)
     fail_msg("remove: %s", err.msg);
@@ -760,7 +784,13 @@ static void test_no_layers(void **state)
 {
   struct fixture *f = ready(state);
   const char *layers[] = {NULL};
-  struct wb_rootfs fs = {sizeof fs, ID, f->tmp, layers, 0, "/nonexistent"};
+  struct wb_rootfs fs = {.size = sizeof fs,
+                         .id = ID,
+                         .dir = f->tmp,
+                         .layers = layers,
+                         .read_only = 0,
+                         .target = "/nonexistent",
+                         .userns_fd = -1};
   wb_error err = WB_ERROR_INIT;
   assert_true(f->ops->create(f->d->data, &fs, &err) < 0);
   assert_non_null(err.msg);
