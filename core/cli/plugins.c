@@ -40,6 +40,10 @@ static json_t *describe(struct wb_context *ctx, const char *path, json_t *seen)
   cleanup_free char *abi =
       xasprintf("%u.%u", d->desc->abi_major, d->desc->abi_minor);
   json_object_set_new(o, "abi", json_string(abi));
+  json_t *features = json_array();
+  if (wb_driver_features(d) & WB_FEATURE_USERNS)
+    json_array_append_new(features, json_string("userns"));
+  json_object_set_new(o, "features", features);
   if (d->desc->summary)
     json_object_set_new(o, "summary", json_string(d->desc->summary));
   json_t *first = json_object_get(seen, d->label);

@@ -252,6 +252,13 @@ plugin_field() {
     [[ "$(plugin_field "$kind" "$name" abi)" =~ ^1\.[0-9]+$ ]] || fail "$d: abi" "$output"
     [[ -n "$(plugin_field "$kind" "$name" version)" ]] || fail "$d: version" "$output"
   done
+  # Declared features: both storage drivers take user namespaces.
+  [[ "$(plugin_field storage overlay 'features | join(",")')" == userns ]] ||
+    fail "storage-overlay features" "$output"
+  [[ "$(plugin_field storage bind 'features | join(",")')" == userns ]] ||
+    fail "storage-bind features" "$output"
+  [[ "$(plugin_field log file 'features | length')" == 0 ]] ||
+    fail "log-file features" "$output"
 }
 
 @test "plugins: usable drivers on this host" {
