@@ -69,31 +69,6 @@ static bool uses_layer_directly(const struct wb_rootfs *fs)
 /* ---- create / remove ------------------------------------------------------
  */
 
-/* Merge one layer onto the flattened tree. */
-static int merge_layer(const struct wb_host *host, const struct wb_rootfs *fs,
-                       const char *layer, int root_fd, const char *root,
-                       wb_error *err)
-{
-  int src = fst_open_dir(AT_FDCWD, layer);
-  if (src < 0)
-    return host->error(host, err, errno, "open layer %s", layer);
-  struct stat st;
-  int r = 0;
-  if (fstat(src, &st) < 0)
-    r = host->error(host, err, errno, "stat layer %s", layer);
-  struct fst_copy c;
-  fst_copy_init(&c, host, err, FST_MERGE, root_fd, layer, root);
-  /* With a user namespace: the copy belongs to the container's ids. */
-  fst_copy_set_idmap(&c, fs, true);
-  if (r == 0)
-    r = fst_copy_dir(&c, src, root_fd, "");
-  if (r >= 0)
-    r = fst_copy_meta(&c, src, ".", root_fd, ".", &st, true, "");
-  fst_copy_fini(&c);
-  close(src);
-  return r;
-}
-
 static int bind_create(void *driver, const struct wb_rootfs *fs, wb_error *err)
 {
   struct bind *b = driver;
@@ -116,7 +91,7 @@ static int bind_create(void *driver, const struct wb_rootfs *fs, wb_error *err)
     /* Left over from an interrupted create(): start again. */
     r = fst_remove_contents(host, root_fd, root, err);
   for (size_t i = 0; r >= 0 && fs->layers[i]; i++)
-    r = merge_layer(host, fs, fs->layers[i], root_fd, root, err);
+    r = fst_merge_layer(host, fs, fs->layers[i], root_fd, root, err);
   if (root_fd >= 0)
     close(root_fd);
   if (dir >= 0)

@@ -330,6 +330,30 @@ int fst_chown_to_root(const struct wb_host *host, const struct wb_rootfs *fs,
   return 0;
 }
 
+int fst_merge_layer(const struct wb_host *host, const struct wb_rootfs *fs,
+                    const char *layer, int root_fd, const char *root,
+                    wb_error *err)
+{
+  int src = fst_open_dir(AT_FDCWD, layer);
+  if (src < 0)
+    return host->error(host, err, errno, "open layer %s", layer);
+  struct stat st;
+  int r = 0;
+  if (fstat(src, &st) < 0)
+    r = host->error(host, err, errno, "stat layer %s", layer);
+  struct fst_copy c;
+  fst_copy_init(&c, host, err, FST_MERGE, root_fd, layer, root);
+  /* With a user namespace: the copy belongs to the container's ids. */
+  fst_copy_set_idmap(&c, fs, true);
+  if (r == 0)
+    r = fst_copy_dir(&c, src, root_fd, "");
+  if (r >= 0)
+    r = fst_copy_meta(&c, src, ".", root_fd, ".", &st, true, "");
+  fst_copy_fini(&c);
+  close(src);
+  return r;
+}
+
 struct link_ent {
   dev_t dev;
   ino_t ino;

@@ -85,6 +85,13 @@ int fst_copy_meta(struct fst_copy *c, int src_dir, const char *src_name,
                   int dst_dir, const char *dst_name, const struct stat *st,
                   bool sync_xattrs, const char *rel);
 
+/* Merge one image layer onto the flattened tree root_fd (path `root`, for
+ * messages): FST_MERGE, with owners mapped to the host when fs has a user
+ * namespace. */
+int fst_merge_layer(const struct wb_host *host, const struct wb_rootfs *fs,
+                    const char *layer, int root_fd, const char *root,
+                    wb_error *err);
+
 /* rm -rf of dir_fd/name (a missing name is fine).  Refuses to descend into
  * a mount point.  `label` is the path of dir_fd, for messages. */
 int fst_remove_at(const struct wb_host *host, int dir_fd, const char *name,

@@ -22,8 +22,14 @@
 /* mount(2) passes options in one page. */
 #define OPTIONS_MAX 4095
 
+/* Returned inside this file when the kernel or the layers' file system
+ * cannot give idmapped layers (then the container gets an owned copy). */
+#define NO_IDMAP 2
+#define OWNED_LOWER "lower"
+
 struct overlay {
   const struct wb_host *host;
+  int idmapped_layers; /* config: try idmapped layers for user namespaces */
 };
 
 static int overlay_init(const struct wb_host *host, void **driver,
@@ -33,6 +39,10 @@ static int overlay_init(const struct wb_host *host, void **driver,
   if (!o)
     return host->error(host, err, ENOMEM, "out of memory");
   o->host = host;
+  o->idmapped_layers = 1;
+  int v;
+  if (host->config_bool(host, "idmapped_layers", &v) == 0)
+    o->idmapped_layers = v;
   *driver = o;
   return 0;
 }
@@ -289,6 +299,14 @@ static int idmapped_layer(const struct wb_host *host,
   if (mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof a) < 0) {
     int e = errno;
     close(fd);
+    /* EINVAL: the file system cannot be idmapped; ENOSYS: no
+     * mount_setattr (before Linux 5.12). */
+    if (e == EINVAL || e == ENOSYS) {
+      host->log(host, WB_LOG_INFO,
+                "layer %s cannot be idmapped (%s): using an owned copy", layer,
+                strerror(e));
+      return -NO_IDMAP;
+    }
     return host->error(host, err, e,
                        "map layer %s into the container's user namespace "
                        "(idmapped mount)",
@@ -312,17 +330,18 @@ static int add_lower(const struct wb_host *host, const struct mount_plan *p,
   }
   int fd = idmapped_layer(host, fs, fs->layers[i], 0, err);
   if (fd < 0)
-    return fd;
+    return fd == -NO_IDMAP ? NO_IDMAP : fd;
   p->layer_fds[i] = fd;
   int r = fsconfig(fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, fd);
   int e = errno;
   if (r == 0)
     return 0;
-  if (e == EINVAL && i == p->n - 1)
-    return host->error(host, err, -EINVAL,
-                       "this kernel cannot take overlay layers as file "
-                       "descriptors (Linux 6.13 or newer is needed for a user "
-                       "namespace on storage-overlay); use storage-bind");
+  if (e == EINVAL && i == p->n - 1) {
+    host->log(host, WB_LOG_INFO,
+              "overlayfs takes no layers as file descriptors before Linux "
+              "6.13: using an owned copy of the layers");
+    return NO_IDMAP;
+  }
   return fs_error(host, err, fsfd, e, fs->layers[i], fs->target);
 }
 
@@ -473,36 +492,33 @@ static int reset_work_dir(const struct wb_host *host, const char *work,
   return r;
 }
 
-static int overlay_mount(void *driver, const struct wb_rootfs *fs,
-                         wb_error *err)
+/* Mount fs's layers (idmapped with a user namespace), upper and work on
+ * fs->target.  NO_IDMAP when idmapped layers are not available. */
+static int mount_layers(const struct wb_host *host, const struct wb_rootfs *fs,
+                        wb_error *err)
 {
-  struct overlay *o = driver;
-  const struct wb_host *host = o->host;
-  int r = check_layers(host, fs, err);
-  if (r < 0)
-    return r;
+  int r = 0;
   struct mount_plan p = {.fs = fs, .n = fst_count(fs->layers)};
+  /* Overlay needs two lowerdirs without an upper: one layer is simply
+   * bind-mounted read-only. */
+  if (fs->read_only && p.n == 1 && !fst_userns(fs))
+    return rootmount_bind(host, fs->layers[0], fs->target, 1, err);
+  if (fs->read_only && p.n == 1) {
+    int fd = idmapped_layer(host, fs, fs->layers[0], MOUNT_ATTR_RDONLY, err);
+    if (fd < 0)
+      return fd == -NO_IDMAP ? NO_IDMAP : fd;
+    r = move_mount(fd, "", AT_FDCWD, fs->target, MOVE_MOUNT_F_EMPTY_PATH);
+    int e = errno;
+    close(fd);
+    return r < 0 ? host->error(host, err, e, "mount layer on %s", fs->target)
+                 : 0;
+  }
   if (fst_userns(fs)) {
     p.layer_fds = malloc(p.n * sizeof *p.layer_fds);
     if (!p.layer_fds)
       return host->error(host, err, ENOMEM, "out of memory");
     for (size_t i = 0; i < p.n; i++)
       p.layer_fds[i] = -1;
-  }
-  /* Overlay needs two lowerdirs without an upper: one layer is simply
-   * bind-mounted read-only. */
-  if (fs->read_only && p.n == 1 && !fst_userns(fs))
-    return rootmount_bind(host, fs->layers[0], fs->target, 1, err);
-  if (fs->read_only && p.n == 1) {
-    free(p.layer_fds);
-    int fd = idmapped_layer(host, fs, fs->layers[0], MOUNT_ATTR_RDONLY, err);
-    if (fd < 0)
-      return fd;
-    r = move_mount(fd, "", AT_FDCWD, fs->target, MOVE_MOUNT_F_EMPTY_PATH);
-    int e = errno;
-    close(fd);
-    return r < 0 ? host->error(host, err, e, "mount layer on %s", fs->target)
-                 : 0;
   }
   if (!fs->read_only) {
     p.upper = fst_join(fs->dir, UPPER);
@@ -515,10 +531,7 @@ static int overlay_mount(void *driver, const struct wb_rootfs *fs,
   if (r == 0)
     r = mount_fsapi(host, &p, err);
   if (r == 1 && fst_userns(fs))
-    r = host->error(host, err, -ENOSYS,
-                    "a user namespace on storage-overlay needs the new mount "
-                    "API for overlayfs (Linux 6.13 or newer); use "
-                    "storage-bind");
+    r = NO_IDMAP; /* no new mount API for overlayfs (before Linux 6.5) */
   if (r == 1)
     r = mount_legacy(host, &p, err);
   for (size_t i = 0; p.layer_fds && i < p.n; i++)
@@ -527,6 +540,69 @@ static int overlay_mount(void *driver, const struct wb_rootfs *fs,
   free(p.layer_fds);
   free(p.upper);
   free(p.work);
+  return r;
+}
+
+/* <dir>/lower: the container's layers merged into one tree owned by its
+ * mapped ids, made once (under a temporary name, so a crash leaves no
+ * half copy in use).  *path is malloc'd. */
+static int owned_lower(const struct wb_host *host, const struct wb_rootfs *fs,
+                       char **path, wb_error *err)
+{
+  *path = fst_join(fs->dir, OWNED_LOWER);
+  if (!*path)
+    return host->error(host, err, ENOMEM, "out of memory");
+  int dir = fst_open_dir(AT_FDCWD, fs->dir);
+  if (dir < 0)
+    return host->error(host, err, errno, "open %s", fs->dir);
+  struct stat st;
+  int r = 0;
+  if (fstatat(dir, OWNED_LOWER, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    close(dir);
+    return 0;
+  }
+  const char *tmp = OWNED_LOWER ".new";
+  r = fst_remove_at(host, dir, tmp, fs->dir, err);
+  if (r == 0 && mkdirat(dir, tmp, 0700) < 0)
+    r = host->error(host, err, errno, "mkdir %s/%s", fs->dir, tmp);
+  int root = r == 0 ? fst_open_dir(dir, tmp) : -1;
+  if (r == 0 && root < 0)
+    r = host->error(host, err, errno, "open %s/%s", fs->dir, tmp);
+  for (size_t i = 0; r >= 0 && fs->layers[i]; i++)
+    r = fst_merge_layer(host, fs, fs->layers[i], root, *path, err);
+  if (r >= 0 && renameat(dir, tmp, dir, OWNED_LOWER) < 0)
+    r = host->error(host, err, errno, "rename %s/%s", fs->dir, tmp);
+  if (root >= 0)
+    close(root);
+  close(dir);
+  return r < 0 ? r : 0;
+}
+
+static int overlay_mount(void *driver, const struct wb_rootfs *fs,
+                         wb_error *err)
+{
+  struct overlay *o = driver;
+  const struct wb_host *host = o->host;
+  int r = check_layers(host, fs, err);
+  if (r < 0)
+    return r;
+  if (!fst_userns(fs) || o->idmapped_layers) {
+    r = mount_layers(host, fs, err);
+    if (r != NO_IDMAP)
+      return r;
+  }
+  /* A user namespace without idmapped layers: overlay over a private
+   * copy that already has the container's owners. */
+  char *lower = NULL;
+  r = owned_lower(host, fs, &lower, err);
+  if (r == 0) {
+    const char *layers[] = {lower, NULL};
+    struct wb_rootfs plain = *fs;
+    plain.layers = layers;
+    plain.uid_map_len = plain.gid_map_len = 0;
+    r = mount_layers(host, &plain, err);
+  }
+  free(lower);
   return r;
 }
 
@@ -591,6 +667,14 @@ static const struct wb_storage_ops overlay_ops = {
     .diff = overlay_diff,
 };
 
+static const struct wb_option overlay_options[] = {
+    {"idmapped_layers", WB_OPTION_BOOL,
+     "user namespaces: share the image's layers through idmapped mounts "
+     "(true, the default, when the kernel and file system allow) or always "
+     "give each such container a private copy (false)"},
+    {NULL, 0, NULL},
+};
+
 static const struct wb_plugin overlay_plugin = {
     .abi_major = WB_PLUGIN_ABI_MAJOR,
     .abi_minor = WB_PLUGIN_ABI_MINOR,
@@ -600,7 +684,7 @@ static const struct wb_plugin overlay_plugin = {
     .version = "0.1.0",
     .summary = "image layers as overlayfs lowerdirs, a private upper layer "
                "per container",
-    .options = NULL,
+    .options = overlay_options,
     .init = overlay_init,
     .fini = overlay_fini,
     .probe = overlay_probe,

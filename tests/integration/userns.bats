@@ -350,3 +350,29 @@ refused() {
     --storage-driver "$WB_TEST_PLUGIN_DIR/storage-abi10.so" info
   assert_status 0
 }
+
+@test "userns: storage-overlay without idmapped layers uses an owned copy" {
+  # What happens on kernels or file systems without idmapped mounts
+  # (forced here by the driver's option).
+  printf 'storage: { overlay: { idmapped_layers = false; }; };\n' \
+    >"$SEC_TMP/copy.conf"
+  local wbc=("$WB_BIN" --config "$SEC_TMP/copy.conf" --root "$SEC_ROOT"
+    --plugin-dir "$WB_PLUGIN_DIR" --cgroup-driver "$SEC_CGROUP_DRIVER")
+  CID=$("${wbc[@]}" run -d --cgroup-parent "$SEC_CG" --uidmap "$MAP" busybox \
+    sh -c 'touch /made-here; sleep 600') || fail "run -d failed"
+  run "${wbc[@]}" exec "$CID" stat -c %u:%g /bin/busybox /etc/passwd
+  assert_status 0
+  [[ "$(tr '\n' ' ' <<<"$output")" == "0:0 0:0 " ]] || fail "owners:" "$output"
+  local lower=$SEC_ROOT/containers/$CID/storage/lower
+  [[ -d "$lower" ]] || fail "no owned copy at $lower"
+  [[ "$(stat -c %u:%g "$lower/bin/busybox")" == "$HOST_ROOT:$HOST_ROOT" ]] ||
+    fail "the copy is $(stat -c %u:%g "$lower/bin/busybox") on the host"
+  # The shared layers keep their owners.
+  local f
+  for f in "$SEC_ROOT"/layers/*/diff/bin/busybox; do
+    [[ "$(stat -c %u "$f")" == 0 ]] || fail "layer file $f changed owner"
+  done
+  run "${wbc[@]}" rm -f "$CID"
+  assert_status 0
+  [[ ! -e "$SEC_ROOT/containers/$CID" ]] || fail "container directory left"
+}
