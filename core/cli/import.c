@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../image/archive_module.h"
 #include "../image/store.h"
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
@@ -77,8 +78,12 @@ WB_COMMAND(import, "import", "Import a root filesystem tarball as an image")
       .message = message,
       .progress = isatty(STDERR_FILENO),
   };
+  const struct wb_archive_ops *ar;
+  int r = wb_archive_get(&ar, err);
+  if (r < 0)
+    return r;
   cleanup_free char *id = NULL;
-  int r = wb_image_import(ctx->root, &o, &id, err);
+  r = ar->image_import(ctx->root, &o, &id, err);
   if (r < 0)
     return wb_error_prefix(err, "import %s", o.source);
   printf("sha256:%s\n", id);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../image/archive_module.h"
 #include "../image/transfer.h"
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
@@ -55,12 +56,15 @@ WB_COMMAND(load, "load", "Load images from an image archive")
     return wb_error_set(err, -EINVAL,
                         "load: requested load from stdin, but stdin is a "
                         "terminal; use -i FILE or redirect the input");
+  const struct wb_archive_ops *ar;
+  if (wb_archive_get(&ar, err) < 0)
+    return wb_error_prefix(err, "load");
   cleanup_close int fd = input ? open(input, O_RDONLY | O_CLOEXEC)
                                : fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
   if (fd < 0)
     return wb_error_set(err, errno, "load: open %s", input ? input : "stdin");
   cleanup_strv char **lines = NULL;
-  int r = wb_image_load(ctx->root, fd, &lines, err);
+  int r = ar->image_load(ctx->root, fd, &lines, err);
   if (r < 0)
     return wb_error_prefix(err, "load");
   for (char **l = lines; !quiet && l && *l; l++)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../image/archive_module.h"
 #include "../image/transfer.h"
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
@@ -26,14 +27,15 @@ static const char usage_text[] =
     "  -h, --help          print this help\n";
 
 /* FILE.tmp-XXXXXX then rename: a failed save leaves no half archive. */
-static int save_to_file(struct wb_context *ctx, const char *const *refs,
-                        const char *file, wb_error *err)
+static int save_to_file(struct wb_context *ctx, const struct wb_archive_ops *ar,
+                        const char *const *refs, const char *file,
+                        wb_error *err)
 {
   cleanup_free char *tmp = xasprintf("%s.tmp-XXXXXX", file);
   cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0)
     return wb_error_set(err, errno, "create %s", tmp);
-  int r = wb_image_save(ctx->root, refs, fd, err);
+  int r = ar->image_save(ctx->root, refs, fd, err);
   mode_t mask = umask(0);
   umask(mask);
   if (r == 0 && fchmod(fd, 0666 & ~mask) < 0)
@@ -72,8 +74,11 @@ WB_COMMAND(save, "save", "Save images to an OCI image layout archive")
     return wb_error_set(err, -EINVAL,
                         "save: refusing to write an archive to a terminal; "
                         "use -o FILE or redirect the output");
+  const struct wb_archive_ops *ar;
+  if (wb_archive_get(&ar, err) < 0)
+    return wb_error_prefix(err, "save");
   const char *const *refs = (const char *const *)argv + optind;
-  int r = output ? save_to_file(ctx, refs, output, err)
-                 : wb_image_save(ctx->root, refs, STDOUT_FILENO, err);
+  int r = output ? save_to_file(ctx, ar, refs, output, err)
+                 : ar->image_save(ctx->root, refs, STDOUT_FILENO, err);
   return r < 0 ? wb_error_prefix(err, "save") : 0;
 }

@@ -27,22 +27,6 @@
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
 
-int wb_tar_sink_fd(void *arg, const void *buf, size_t len, wb_error *err)
-{
-  int fd = *(int *)arg;
-  const char *p = buf;
-  while (len) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return wb_error_set(err, errno, "write");
-    p += n;
-    len -= n;
-  }
-  return 0;
-}
-
 /* ---- the writer and its output ---- */
 
 struct link_key {

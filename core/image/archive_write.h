@@ -28,7 +28,7 @@
 typedef int (*wb_tar_sink_fn)(void *arg, const void *buf, size_t len,
                               wb_error *err);
 
-/* A sink writing to the file descriptor *(int *)arg. */
+/* A sink writing to the file descriptor *(int *)arg (tar_sink.c, core). */
 int wb_tar_sink_fd(void *arg, const void *buf, size_t len, wb_error *err);
 
 enum wb_tar_mode {
@@ -42,14 +42,16 @@ enum wb_tar_mode {
   WB_TAR_MERGE = 1,
 };
 
-/* Write the tar of `dirs` (bottom first, n >= 1; WB_TAR_LAYER wants n == 1)
+/* In the archive module (archive_module.h); the core calls it through
+ * wb_archive_get()->tar_dirs.
+ * Write the tar of `dirs` (bottom first, n >= 1; WB_TAR_LAYER wants n == 1)
  * to sink (may be NULL: digest only).  *digest_hex (may be NULL) gets the
  * 64-hex sha256 of the stream, *size (may be NULL) its length. */
 int wb_tar_dirs(const char *const *dirs, size_t n, enum wb_tar_mode mode,
                 wb_tar_sink_fn sink, void *arg, char **digest_hex,
                 uint64_t *size, wb_error *err);
 
-/* The diff id a layer directory has in this format. */
+/* The diff id a layer directory has in this format (module only). */
 static inline int wb_tar_layer_digest(const char *dir, char **digest_hex,
                                       uint64_t *size, wb_error *err)
 {

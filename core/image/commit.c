@@ -20,6 +20,7 @@
 #include "../util/fs.h"
 #include "../util/log.h"
 #include "../util/xalloc.h"
+#include "archive_module.h"
 #include "archive_write.h"
 #include "store.h"
 #include "store_internal.h"
@@ -191,7 +192,8 @@ static int annotate(const char *root, const char *id,
 
 static int commit_in(struct wb_context *ctx, struct wb_container *c,
                      const struct wb_commit_opts *o, const char *work,
-                     char **id_out, wb_error *err)
+                     const struct wb_archive_ops *ar, char **id_out,
+                     wb_error *err)
 {
   const char *root = ctx->root;
   cleanup_strv char **layers = NULL;
@@ -225,7 +227,9 @@ static int commit_in(struct wb_context *ctx, struct wb_container *c,
     return r;
   cleanup_free char *layer_id = NULL;
   uint64_t tar_size = 0;
-  r = wb_tar_layer_digest(diff, &layer_id, &tar_size, err);
+  const char *dirs[] = {diff};
+  r = ar->tar_dirs(dirs, 1, WB_TAR_LAYER, NULL, NULL, &layer_id, &tar_size,
+                   err);
   if (r < 0)
     return r;
 
@@ -259,12 +263,17 @@ int wb_image_commit(struct wb_context *ctx, struct wb_container *c,
                     const struct wb_commit_opts *o, char **id_out,
                     wb_error *err)
 {
-  cleanup_free char *work = NULL;
-  cleanup_close int lock = -1;
-  int r = wb_workdir_make(ctx->root, "commit", &work, &lock, err);
+  /* Before any work: the layer id is a sha256 of its tar stream. */
+  const struct wb_archive_ops *ar;
+  int r = wb_archive_get(&ar, err);
   if (r < 0)
     return r;
-  r = commit_in(ctx, c, o, work, id_out, err);
+  cleanup_free char *work = NULL;
+  cleanup_close int lock = -1;
+  r = wb_workdir_make(ctx->root, "commit", &work, &lock, err);
+  if (r < 0)
+    return r;
+  r = commit_in(ctx, c, o, work, ar, id_out, err);
   cleanup_error wb_error e = WB_ERROR_INIT;
   if (rm_rf(work, &e) < 0 && r == 0)
     wb_log(WB_LOG_WARN, "commit: %s", e.msg);
@@ -274,9 +283,13 @@ int wb_image_commit(struct wb_context *ctx, struct wb_container *c,
 int wb_container_export(struct wb_context *ctx, struct wb_container *c,
                         int out_fd, wb_error *err)
 {
+  const struct wb_archive_ops *ar;
+  int r = wb_archive_get(&ar, err);
+  if (r < 0)
+    return r;
   cleanup_free char *work = NULL;
   cleanup_close int lock = -1;
-  int r = wb_workdir_make(ctx->root, "export", &work, &lock, err);
+  r = wb_workdir_make(ctx->root, "export", &work, &lock, err);
   if (r < 0)
     return r;
   cleanup_free char *diff = path_join(work, "diff");
@@ -291,8 +304,8 @@ int wb_container_export(struct wb_context *ctx, struct wb_container *c,
     for (size_t i = 0; i < n; i++)
       dirs[i] = c->layers[i];
     dirs[n] = diff;
-    r = wb_tar_dirs(dirs, n + 1, WB_TAR_MERGE, wb_tar_sink_fd, &out_fd, NULL,
-                    NULL, err);
+    r = ar->tar_dirs(dirs, n + 1, WB_TAR_MERGE, wb_tar_sink_fd, &out_fd, NULL,
+                     NULL, err);
     free(dirs);
   }
   cleanup_error wb_error e = WB_ERROR_INIT;

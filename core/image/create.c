@@ -5,21 +5,26 @@
 
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
+#include "archive_module.h"
 #include "store.h"
 #include "store_internal.h"
 
 /* The id covers exactly what makes the image: its layers, its config and
  * its creation time, encoded canonically (sorted keys, no whitespace), so
  * it is stable when the image is saved and loaded elsewhere. */
-char *wb_image_digest(json_t *layers, json_t *config, const char *created)
+char *wb_image_digest(json_t *layers, json_t *config, const char *created,
+                      wb_error *err)
 {
+  const struct wb_archive_ops *ar;
+  if (wb_archive_get(&ar, err) < 0)
+    return NULL;
   json_t *canon = json_pack("{s:O, s:O, s:s}", "layers", layers, "config",
                             config, "created", created);
   cleanup_free char *text = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(canon);
   if (!text)
     abort(); /* out of memory */
-  return wb_sha256_hex(text, strlen(text));
+  return ar->sha256_hex(text, strlen(text));
 }
 
 /* History of the parent image, if config_from names a stored one. */
@@ -65,7 +70,12 @@ static int create_locked(const char *root, const char *const *layers,
   const char *top = layers[json_array_size(jlayers) - 1];
   json_t *config = wb_image_config_json(from);
   cleanup_free char *created = wb_now_rfc3339();
-  cleanup_free char *id = wb_image_digest(jlayers, config, created);
+  cleanup_free char *id = wb_image_digest(jlayers, config, created, err);
+  if (!id) {
+    json_decref(jlayers);
+    json_decref(config);
+    return -ENOENT;
+  }
 
   json_t *history = parent_history(root, from);
   json_t *entry = json_pack("{s:s, s:s, s:s}", "created", created, "created_by",

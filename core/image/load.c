@@ -718,7 +718,12 @@ static int store_image(const char *root, const struct load_image *li,
     json_array_append_new(jlayers, json_string(*l));
   }
   json_t *config = wb_image_config_json(img);
-  cleanup_free char *id = wb_image_digest(jlayers, config, created);
+  cleanup_free char *id = wb_image_digest(jlayers, config, created, err);
+  if (!id) {
+    json_decref(jlayers);
+    json_decref(config);
+    return -ENOENT;
+  }
   json_t *existing = NULL;
   if (wb_image_load_json(root, id, &existing, NULL) == 0) {
     json_decref(existing); /* loaded before: only the names are new */

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -113,18 +112,6 @@ void wb_store_sweep_tmp(const char *root)
 }
 
 /* ---- small helpers ---- */
-
-char *wb_sha256_hex(const void *data, size_t len)
-{
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0;
-  if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
-    abort(); /* only fails without memory, like xmalloc */
-  char *hex = xmalloc(2 * mdlen + 1);
-  for (unsigned i = 0; i < mdlen; i++)
-    snprintf(hex + 2 * i, 3, "%02x", md[i]);
-  return hex;
-}
 
 char *wb_layer_path(const char *root, const char *layer_id)
 {

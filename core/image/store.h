@@ -120,7 +120,8 @@ int wb_store_lock(const char *root, wb_error *err);
 void wb_store_unlock(void);
 
 /* import: a root-filesystem tarball (plain, gzip, xz, zstd, bzip2, lz4)
- * from a file or "-" (stdin) becomes a one-layer image. */
+ * from a file or "-" (stdin) becomes a one-layer image.  In the archive
+ * module: the core calls wb_archive_get()->image_import. */
 struct wb_import_opts {
   const char *source;         /* path or "-" */
   const char *tag;            /* "repo[:tag]" or NULL */

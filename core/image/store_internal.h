@@ -21,7 +21,8 @@ void wb_store_sweep_tmp(const char *root);
 /* s is 1..64 lowercase hex digits. */
 bool wb_is_hex(const char *s, size_t min, size_t max);
 
-/* sha256 of data, as 64 lowercase hex digits (caller frees). */
+/* sha256 of data, as 64 lowercase hex digits (caller frees).  In the
+ * archive module (digest.c); the core calls wb_archive_get()->sha256_hex. */
 char *wb_sha256_hex(const void *data, size_t len);
 
 /* Parse a stored image document. */
@@ -68,7 +69,9 @@ int wb_image_untag_all(const char *root, const char *tag, const char *except_id,
 int wb_entry_components(const char *path, char ***out);
 
 /* The image id: sha256 of {layers, config, created} as canonical JSON
- * (sorted keys, no whitespace), stable across save and load. */
-char *wb_image_digest(json_t *layers, json_t *config, const char *created);
+ * (sorted keys, no whitespace), stable across save and load.  NULL with
+ * err set when the archive module (which hashes) cannot be loaded. */
+char *wb_image_digest(json_t *layers, json_t *config, const char *created,
+                      wb_error *err);
 
 #endif

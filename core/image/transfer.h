@@ -62,7 +62,10 @@ int wb_image_history(const char *root, const char *ref,
                      wb_error *err);
 void wb_history_free(struct wb_history_entry *v, size_t n);
 
-/* An OCI image layout archive of the images `refs` names (NULL-terminated)
+/* Save and load are in the archive module: the core calls them through
+ * wb_archive_get() (archive_module.h).
+ *
+ * An OCI image layout archive of the images `refs` names (NULL-terminated)
  * on out_fd.  A name reference is recorded as the image's name in the
  * archive; an id reference saves the image without a name.  The same
  * images always give the same bytes. */

@@ -214,6 +214,25 @@ iwb() {
   [[ "$(json .drivers.log.driver <<<"$output")" == log-file ]] || fail "log-file not loaded" "$output"
 }
 
+@test "the installed whalebox loads its installed archive module for image verbs" {
+  local mod
+  mod=$(find "$OOT_PREFIX" -name whalebox-archive.so)
+  [[ "$mod" == "$OOT_PREFIX"/lib*/whalebox/whalebox-archive.so ]] ||
+    fail "whalebox-archive.so not installed in <libdir>/whalebox: '$mod'"
+  [[ ! -e "$OOT_PREFIX/bin/whalebox-archive.so" ]] || fail "module installed next to the binary"
+  mkdir -p "$WB_TMP/tree/etc"
+  echo hello >"$WB_TMP/tree/etc/greeting"
+  tar -C "$WB_TMP/tree" -cf "$WB_TMP/tree.tar" .
+  run --separate-stderr env -u WHALEBOX_CONFIG LD_DEBUG=files LD_DEBUG_OUTPUT="$WB_TMP/ld" \
+    "$OOT_PREFIX/bin/whalebox" --root "$WB_ROOT" import "$WB_TMP/tree.tar" tree
+  assert_status 0
+  [[ "$output" == sha256:* ]] || fail "import printed: $output" "stderr: $stderr"
+  grep -qF "file=$mod" "$WB_TMP"/ld.* || fail "the installed module $mod was not the one loaded"
+  run iwb images -q
+  assert_status 0
+  [[ -n "$output" ]] || fail "no image after import"
+}
+
 @test "the installed header is warning-free in C and C++" {
   local cflags
   cflags=$(opkg --cflags)

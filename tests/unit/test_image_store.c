@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "image/archive_module.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -375,6 +376,9 @@ static void test_human(void **state)
 
 int main(void)
 {
+  /* Image ids are sha256 digests, from the archive module's code (linked
+   * in here rather than loaded). */
+  wb_archive_set(wb_archive_module_ops());
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ref_parse),
       cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),

@@ -67,6 +67,11 @@ static void test_limits(void **state)
   assert_int_equal(wb_parse_cpus("0.5", &quota, &period, &err), 0);
   assert_int_equal(quota, 50000);
   assert_int_equal(period, 100000);
+  /* Rounded to the nearest microsecond of quota. */
+  assert_int_equal(wb_parse_cpus("0.123456", &quota, &period, &err), 0);
+  assert_int_equal(quota, 12346);
+  assert_int_equal(wb_parse_cpus("0.123454", &quota, &period, &err), 0);
+  assert_int_equal(quota, 12345);
   assert_true(wb_parse_cpus("-1", &quota, &period, &err) < 0);
   assert_non_null(strstr(err.msg, "--cpus"));
   assert_true(wb_parse_cpus("nan", &quota, &period, &err) < 0);

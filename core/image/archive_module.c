@@ -1,0 +1,93 @@
+/* archive_module.c - loading the image archive module (core side). */
+#include "archive_module.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/xalloc.h"
+
+#ifndef WB_PKGLIBDIR
+#define WB_PKGLIBDIR "/usr/lib/whalebox"
+#endif
+
+#define MODULE_NAME "whalebox-archive.so"
+
+static const struct wb_archive_ops *loaded;
+
+void wb_archive_set(const struct wb_archive_ops *ops)
+{
+  loaded = ops;
+}
+
+/* Next to this binary when there is one (a build tree), else installed. */
+static char *module_path(void)
+{
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash) {
+      *slash = '\0';
+      char *sibling = path_join(self, MODULE_NAME);
+      if (access(sibling, F_OK) == 0)
+        return sibling;
+      free(sibling);
+    }
+  }
+  return xstrdup(WB_PKGLIBDIR "/" MODULE_NAME);
+}
+
+static int unavailable(wb_error *err, const char *path, const char *why)
+{
+  return wb_error_set(err, -ENOENT,
+                      "image archive support is not available: %s: %s", path,
+                      why ? why : "unknown error");
+}
+
+int wb_archive_get(const struct wb_archive_ops **out, wb_error *err)
+{
+  if (loaded) {
+    *out = loaded;
+    return 0;
+  }
+  cleanup_free char *path = module_path();
+  /* RTLD_NOW: a core function missing from archive_host.sym fails here,
+   * with the symbol's name, not halfway through an import.  Never
+   * closed: the ops stay in use until exit. */
+  void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!dl) {
+    /* dlerror() already names the file. */
+    const char *why = dlerror();
+    return wb_error_set(err, -ENOENT,
+                        "image archive support is not available: %s",
+                        why ? why : path);
+  }
+  dlerror();
+  const struct wb_archive_ops *(*get)(void) =
+      (const struct wb_archive_ops *(*)(void))dlsym(dl,
+                                                    WB_ARCHIVE_MODULE_SYMBOL);
+  const struct wb_archive_ops *ops = get ? get() : NULL;
+  int r = 0;
+  if (!ops)
+    r = unavailable(err, path, "no " WB_ARCHIVE_MODULE_SYMBOL);
+  else if (ops->abi != WB_ARCHIVE_MODULE_ABI || ops->size < sizeof *ops ||
+           !ops->version || strcmp(ops->version, WB_VERSION) != 0)
+    r = wb_error_set(err, -ENOENT,
+                     "image archive support is not available: %s was built "
+                     "for whalebox %s, this is %s",
+                     path, ops->version ? ops->version : "(unknown)",
+                     WB_VERSION);
+  if (r < 0) {
+    dlclose(dl);
+    return r;
+  }
+  loaded = ops;
+  *out = ops;
+  return 0;
+}
