@@ -76,6 +76,10 @@ bool wb_container_name_valid(const char *name);
 
 /* ---- persistence (container/state.c) ---- */
 char *wb_containers_dir(const char *root);
+/* <root>/mnt: every container's root file system is mounted on this one
+ * directory, each in its own private mount namespace, so a container
+ * needs no mount point of its own.  Empty on the host. */
+char *wb_container_mount_point(const char *root);
 /* Claim `name` for `id` atomically; -EEXIST names the holder in err. */
 int wb_container_claim_name(const char *root, const char *name, const char *id,
                             wb_error *err);

@@ -15,6 +15,7 @@
 #include "../util/timefmt.h"
 #include "../util/xalloc.h"
 #include "../volume/volume.h"
+#include "etcfiles.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -27,11 +28,12 @@ int wb_wait_status_code(int status)
   return WB_EXIT_FAILURE;
 }
 
-static struct wb_rootfs rootfs_of(const struct wb_container *c, char **dir,
+static struct wb_rootfs rootfs_of(const char *root,
+                                  const struct wb_container *c, char **dir,
                                   char **target)
 {
   *dir = path_join(c->dir, "storage");
-  *target = path_join(c->dir, "rootfs");
+  *target = wb_container_mount_point(root);
   return (struct wb_rootfs){
       .size = sizeof(struct wb_rootfs),
       .id = c->id,
@@ -59,35 +61,6 @@ int wb_container_cgroup(struct wb_context *ctx, const struct wb_container *c,
 {
   return wb_context_driver_named(ctx, WB_PLUGIN_CGROUP, c->cgroup_driver, out,
                                  err);
-}
-
-/* /etc/hostname, /etc/hosts, /etc/resolv.conf as the container sees them. */
-static int write_etc_files(const struct wb_container *c, wb_error *err)
-{
-  cleanup_free char *hostname = path_join(c->dir, "hostname");
-  cleanup_free char *hn = xasprintf("%s\n", c->hostname);
-  int r = write_file(hostname, hn, strlen(hn), err);
-  if (r < 0)
-    return r;
-  cleanup_free char *hosts = path_join(c->dir, "hosts");
-  cleanup_free char *ht = xasprintf(
-      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-      "127.0.1.1\t%s\n",
-      c->hostname);
-  r = write_file(hosts, ht, strlen(ht), err);
-  if (r < 0)
-    return r;
-  /* The container has only loopback: keep the host's resolver settings
-   * (what users expect to find) but they cannot reach anything. */
-  cleanup_free char *resolv = path_join(c->dir, "resolv.conf");
-  cleanup_free char *text = NULL;
-  size_t len = 0;
-  if (read_file("/etc/resolv.conf", &text, &len, NULL) < 0) {
-    free(text);
-    text = xstrdup("");
-    len = 0;
-  }
-  return write_file(resolv, text, len, err);
 }
 
 static int claim_some_name(struct wb_context *ctx, struct wb_container *c,
@@ -150,14 +123,14 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
   /* From here on, state.json exists so `rm -f` can clean up after a
    * crash; every failure below goes through wb_container_delete(). */
   r = wb_container_save(c, false, err);
-  if (r == 0)
-    r = write_etc_files(c, err);
+  /* A --rm container is never started twice: its first process makes
+   * these files in memory (wb_etc_files_in_memory). */
+  if (r == 0 && !c->auto_remove)
+    r = wb_etc_files_write(c, c->dir, err);
   cleanup_free char *sdir = NULL, *target = NULL;
-  struct wb_rootfs fs = rootfs_of(c, &sdir, &target);
+  struct wb_rootfs fs = rootfs_of(ctx->root, c, &sdir, &target);
   if (r == 0 && mkdir(sdir, 0700) < 0)
     r = wb_error_set(err, errno, "mkdir %s", sdir);
-  if (r == 0 && mkdir(target, 0755) < 0)
-    r = wb_error_set(err, errno, "mkdir %s", target);
   wb_log_phase("create: state written");
   if (r == 0) {
     const struct wb_storage_ops *ops = storage->ops;
@@ -220,6 +193,12 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   r = wb_container_cgroup(ctx, c, &cgroup, err);
   if (r < 0)
     return r;
+  cleanup_free char *sdir = NULL, *target = NULL;
+  struct wb_rootfs rootfs = rootfs_of(ctx->root, c, &sdir, &target);
+  /* Made once per state root (EEXIST is the common case), here rather
+   * than in create so containers created by older versions start too. */
+  if (mkdir(target, 0755) < 0 && errno != EEXIST)
+    return wb_error_set(err, errno, "mkdir %s", target);
   const struct wb_cgroup_ops *cg = cgroup->ops;
   struct wb_cgroup cgid = cgroup_of(c);
   r = cg->create(cgroup->data, &cgid, err);
@@ -233,11 +212,10 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
     return r;
   }
 
-  cleanup_free char *sdir = NULL, *target = NULL;
   struct wb_spawn s = {
       .c = c,
       .storage = storage,
-      .rootfs = rootfs_of(c, &sdir, &target),
+      .rootfs = rootfs,
       .stdin_fd = p->stdin_fd,
       .stdout_fd = p->stdout_fd,
       .stderr_fd = p->stderr_fd,
@@ -354,7 +332,7 @@ int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
                               &storage, ret < 0 ? NULL : err) == 0) {
     const struct wb_storage_ops *ops = storage->ops;
     cleanup_free char *sdir = NULL, *target = NULL;
-    struct wb_rootfs fs = rootfs_of(c, &sdir, &target);
+    struct wb_rootfs fs = rootfs_of(ctx->root, c, &sdir, &target);
     if (access(sdir, F_OK) == 0 &&
         ops->remove(storage->data, &fs, ret < 0 ? NULL : err) < 0)
       ret = -1;

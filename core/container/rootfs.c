@@ -17,6 +17,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
+#include "etcfiles.h"
 #include "inroot.h"
 #include "pty.h"
 #include "spawn.h"
@@ -116,14 +117,17 @@ static int setup_dev(int rootfd, wb_error *err)
 }
 
 /* The runtime writes hostname, hosts and resolv.conf into the container
- * directory; they are bind-mounted so the image is not modified. */
+ * directory, or for --rm containers into a tmpfs (etc_dir >= 0); they are
+ * bind-mounted so the image is not modified. */
 static int setup_etc_files(int rootfd, const struct wb_container *c,
-                           wb_error *err)
+                           int etc_dir, wb_error *err)
 {
-  static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
-  for (size_t i = 0; i < 3; i++) {
-    cleanup_free char *src = path_join(c->dir, files[i]);
-    cleanup_free char *dst = xasprintf("/etc/%s", files[i]);
+  for (const char *const *name = wb_etc_files; *name; name++) {
+    cleanup_free char *src = etc_dir >= 0
+                                 ? xasprintf("/proc/self/fd/%d/%s", etc_dir,
+                                             *name)
+                                 : path_join(c->dir, *name);
+    cleanup_free char *dst = xasprintf("/etc/%s", *name);
     /* A read-only root cannot get new mount points: skip missing files. */
     int r = bind_in_root(rootfd, src, dst, WB_INROOT_FILE,
                          MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, err);
@@ -247,6 +251,13 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
   /* Nothing we mount may propagate back to the host. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return wb_error_set(err, errno, "make / private");
+  /* Under the root file system's mount, on the same mount point. */
+  cleanup_close int etc_dir = -1;
+  if (c->auto_remove) {
+    int r = wb_etc_files_in_memory(c, s->rootfs.target, &etc_dir, err);
+    if (r < 0)
+      return r;
+  }
   const struct wb_storage_ops *ops = s->storage->ops;
   int r = ops->mount(s->storage->data, &s->rootfs, err);
   if (r < 0)
@@ -271,7 +282,7 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
   r = setup_dev(rootfd, err);
   if (r < 0)
     return r;
-  r = setup_etc_files(rootfd, c, err);
+  r = setup_etc_files(rootfd, c, etc_dir, err);
   if (r < 0)
     return r;
   r = setup_binds(rootfd, c, err);

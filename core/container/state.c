@@ -60,6 +60,11 @@ char *wb_containers_dir(const char *root)
   return path_join(root, "containers");
 }
 
+char *wb_container_mount_point(const char *root)
+{
+  return path_join(root, "mnt");
+}
+
 static char *names_dir(const char *root)
 {
   return path_join(root, "names");

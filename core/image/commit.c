@@ -65,7 +65,7 @@ int wb_container_capture(struct wb_context *ctx, struct wb_container *c,
     frozen = true;
   }
   cleanup_free char *sdir = path_join(c->dir, "storage");
-  cleanup_free char *target = path_join(c->dir, "rootfs");
+  cleanup_free char *target = wb_container_mount_point(ctx->root);
   struct wb_rootfs fs = {
       .size = sizeof fs,
       .id = c->id,
