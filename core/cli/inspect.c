@@ -86,7 +86,10 @@ static bool driver_is(const char *ref, const char *name)
 static json_t *graph_driver(const struct wb_container *c)
 {
   cleanup_free char *storage = path_join(c->dir, "storage");
-  cleanup_free char *merged = path_join(c->dir, "rootfs");
+  /* The merged root is mounted only in the container's own mount
+   * namespace: from the host it is reached through its first process. */
+  cleanup_free char *merged =
+      wb_container_running(c) ? xasprintf("/proc/%d/root", (int)c->pid) : NULL;
   json_t *data = json_object();
   if (driver_is(c->storage_driver, "overlay")) {
     size_t len = 1;
@@ -100,12 +103,14 @@ static json_t *graph_driver(const struct wb_container *c)
       strcat(lower, c->layers[i - 1]);
     }
     json_object_set_new(data, "LowerDir", json_string(lower));
-    json_object_set_new(data, "MergedDir", json_string(merged));
+    if (merged)
+      json_object_set_new(data, "MergedDir", json_string(merged));
     json_object_set_new(data, "UpperDir", json_sprintf("%s/upper", storage));
     json_object_set_new(data, "WorkDir", json_sprintf("%s/work", storage));
   } else {
     json_object_set_new(data, "Dir", json_string(storage));
-    json_object_set_new(data, "MergedDir", json_string(merged));
+    if (merged)
+      json_object_set_new(data, "MergedDir", json_string(merged));
   }
   return json_pack("{s:s?, s:o}", "Name", c->storage_driver, "Data", data);
 }

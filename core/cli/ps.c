@@ -45,7 +45,7 @@ static struct wb_container *load_brief(const char *cdir, const char *id)
    * time, which dominated ps with many containers. */
   cleanup_free char *text = NULL;
   size_t len = 0;
-  if (read_file(path, &text, &len, NULL) < 0)
+  if (wb_container_read_state(path, &text, &len, NULL) < 0)
     return NULL; /* removed meanwhile, or half-created: not listed */
   json_t *j = json_loadb(text, len, 0, NULL);
   if (!j)

@@ -76,14 +76,26 @@ bool wb_container_name_valid(const char *name);
 
 /* ---- persistence (container/state.c) ---- */
 char *wb_containers_dir(const char *root);
+/* <root>/mnt: every container's root file system is mounted on this one
+ * directory, each in its own private mount namespace, so a container
+ * needs no mount point of its own.  Empty on the host. */
+char *wb_container_mount_point(const char *root);
 /* Claim `name` for `id` atomically; -EEXIST names the holder in err. */
 int wb_container_claim_name(const char *root, const char *name, const char *id,
                             wb_error *err);
 void wb_container_release_name(const char *root, const char *name,
                                const char *id);
-/* Write state.json atomically; durable (fsync) when `durable`. */
+/* Write state.json; readers never see a torn file.  Durable (fsync and
+ * rename) when `durable`, else rewritten in place when it can be. */
 int wb_container_save(const struct wb_container *c, bool durable,
                       wb_error *err);
+/* Read a state.json whole (NUL-terminated; *len may be NULL) under the
+ * shared lock that in-place saves exclude.  Every reader of another
+ * container's state.json goes through this. */
+int wb_container_read_state(const char *path, char **text, size_t *len,
+                            wb_error *err);
+/* The same, parsed; NULL when missing or unreadable. */
+json_t *wb_container_state_json(const char *path);
 /* Find by full id, unique id prefix or name. -ENOENT: "no such container". */
 int wb_container_load(const char *root, const char *ref,
                       struct wb_container **out, wb_error *err);

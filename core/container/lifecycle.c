@@ -15,6 +15,7 @@
 #include "../util/timefmt.h"
 #include "../util/xalloc.h"
 #include "../volume/volume.h"
+#include "etcfiles.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -27,11 +28,12 @@ int wb_wait_status_code(int status)
   return WB_EXIT_FAILURE;
 }
 
-struct wb_rootfs wb_container_rootfs(const struct wb_container *c, char **dir,
+struct wb_rootfs wb_container_rootfs(const char *root,
+                                     const struct wb_container *c, char **dir,
                                      char **target)
 {
   *dir = path_join(c->dir, "storage");
-  *target = path_join(c->dir, "rootfs");
+  *target = wb_container_mount_point(root);
   return (struct wb_rootfs){
       .size = sizeof(struct wb_rootfs),
       .id = c->id,
@@ -64,48 +66,6 @@ int wb_container_cgroup(struct wb_context *ctx, const struct wb_container *c,
 {
   return wb_context_driver_named(ctx, WB_PLUGIN_CGROUP, c->cgroup_driver, out,
                                  err);
-}
-
-/* One of the container's /etc files; with a user namespace it belongs to
- * the container's root, who may edit it (as in Docker). */
-static int write_etc_file(const struct wb_container *c, const char *name,
-                          const char *text, size_t len, wb_error *err)
-{
-  cleanup_free char *path = path_join(c->dir, name);
-  int r = write_file(path, text, len, err);
-  if (r < 0 || !wb_userns_enabled(&c->sec))
-    return r;
-  const struct wb_security *s = &c->sec;
-  if (chown(path, wb_idmap_to_host(s->uid_map, s->n_uid_map, 0),
-            wb_idmap_to_host(s->gid_map, s->n_gid_map, 0)) < 0)
-    return wb_error_set(err, errno, "chown %s", path);
-  return 0;
-}
-
-/* /etc/hostname, /etc/hosts, /etc/resolv.conf as the container sees them. */
-static int write_etc_files(const struct wb_container *c, wb_error *err)
-{
-  cleanup_free char *hn = xasprintf("%s\n", c->hostname);
-  int r = write_etc_file(c, "hostname", hn, strlen(hn), err);
-  if (r < 0)
-    return r;
-  cleanup_free char *ht = xasprintf(
-      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-      "127.0.1.1\t%s\n",
-      c->hostname);
-  r = write_etc_file(c, "hosts", ht, strlen(ht), err);
-  if (r < 0)
-    return r;
-  /* The container has only loopback: keep the host's resolver settings
-   * (what users expect to find) but they cannot reach anything. */
-  cleanup_free char *text = NULL;
-  size_t len = 0;
-  if (read_file("/etc/resolv.conf", &text, &len, NULL) < 0) {
-    free(text);
-    text = xstrdup("");
-    len = 0;
-  }
-  return write_etc_file(c, "resolv.conf", text, len, err);
 }
 
 static int claim_some_name(struct wb_context *ctx, struct wb_container *c,
@@ -174,14 +134,15 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
   /* From here on, state.json exists so `rm -f` can clean up after a
    * crash; every failure below goes through wb_container_delete(). */
   r = wb_container_save(c, false, err);
-  if (r == 0)
-    r = write_etc_files(c, err);
+  /* A --rm container is never started twice: its first process makes
+   * these files in memory (wb_etc_files_in_memory), unless it has a user
+   * namespace (its root file system is mounted before it runs). */
+  if (r == 0 && !wb_etc_files_in_memory_for(c))
+    r = wb_etc_files_write(c, c->dir, err);
   cleanup_free char *sdir = NULL, *target = NULL;
-  struct wb_rootfs fs = wb_container_rootfs(c, &sdir, &target);
+  struct wb_rootfs fs = wb_container_rootfs(ctx->root, c, &sdir, &target);
   if (r == 0 && mkdir(sdir, 0700) < 0)
     r = wb_error_set(err, errno, "mkdir %s", sdir);
-  if (r == 0 && mkdir(target, 0755) < 0)
-    r = wb_error_set(err, errno, "mkdir %s", target);
   wb_log_phase("create: state written");
   if (r == 0) {
     const struct wb_storage_ops *ops = storage->ops;
@@ -244,6 +205,12 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   r = wb_container_cgroup(ctx, c, &cgroup, err);
   if (r < 0)
     return r;
+  cleanup_free char *sdir = NULL, *target = NULL;
+  struct wb_rootfs rootfs = wb_container_rootfs(ctx->root, c, &sdir, &target);
+  /* Made once per state root (EEXIST is the common case), here rather
+   * than in create so containers created by older versions start too. */
+  if (mkdir(target, 0755) < 0 && errno != EEXIST)
+    return wb_error_set(err, errno, "mkdir %s", target);
   const struct wb_cgroup_ops *cg = cgroup->ops;
   struct wb_cgroup cgid = cgroup_of(c);
   r = cg->create(cgroup->data, &cgid, err);
@@ -257,11 +224,10 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
     return r;
   }
 
-  cleanup_free char *sdir = NULL, *target = NULL;
   struct wb_spawn s = {
       .c = c,
       .storage = storage,
-      .rootfs = wb_container_rootfs(c, &sdir, &target),
+      .rootfs = rootfs,
       .stdin_fd = p->stdin_fd,
       .stdout_fd = p->stdout_fd,
       .stderr_fd = p->stderr_fd,
@@ -378,7 +344,7 @@ int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
                               &storage, ret < 0 ? NULL : err) == 0) {
     const struct wb_storage_ops *ops = storage->ops;
     cleanup_free char *sdir = NULL, *target = NULL;
-    struct wb_rootfs fs = wb_container_rootfs(c, &sdir, &target);
+    struct wb_rootfs fs = wb_container_rootfs(ctx->root, c, &sdir, &target);
     if (access(sdir, F_OK) == 0 &&
         ops->remove(storage->data, &fs, ret < 0 ? NULL : err) < 0)
       ret = -1;

@@ -43,7 +43,8 @@ int wb_container_discard(struct wb_context *ctx, struct wb_container *c,
                          wb_error *err);
 /* What the storage driver is told about c's root file system; *dir and
  * *target are allocated for the caller to free. */
-struct wb_rootfs wb_container_rootfs(const struct wb_container *c, char **dir,
+struct wb_rootfs wb_container_rootfs(const char *root,
+                                     const struct wb_container *c, char **dir,
                                      char **target);
 /* The cgroup driver a container uses (recorded at create). */
 int wb_container_cgroup(struct wb_context *ctx, const struct wb_container *c,

@@ -17,6 +17,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
+#include "etcfiles.h"
 #include "inroot.h"
 #include "pty.h"
 #include "spawn.h"
@@ -115,22 +116,19 @@ static int setup_dev(int rootfd, wb_error *err)
                        MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 }
 
-static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
-#define N_ETC_FILES (sizeof etc_files / sizeof *etc_files)
-
 /* What the container's mounts come from on the host, opened before the
  * process gives up its host identity (under a user namespace it then can
  * no longer reach the runtime's private directories, as with runc's mount
  * source fds). */
 struct sources {
-  int etc[N_ETC_FILES];
+  int etc[WB_ETC_FILES_COUNT];
   int *binds;
   size_t n_binds;
 };
 
 static void sources_close(struct sources *src)
 {
-  for (size_t i = 0; i < N_ETC_FILES; i++)
+  for (size_t i = 0; i < WB_ETC_FILES_COUNT; i++)
     if (src->etc[i] >= 0)
       close(src->etc[i]);
   for (size_t i = 0; i < src->n_binds; i++)
@@ -139,20 +137,23 @@ static void sources_close(struct sources *src)
   free(src->binds);
 }
 
-static int sources_open(const struct wb_container *c, struct sources *src,
-                        wb_error *err)
+static int sources_open(const struct wb_container *c, int etc_dir,
+                        struct sources *src, wb_error *err)
 {
-  for (size_t i = 0; i < N_ETC_FILES; i++)
+  for (size_t i = 0; i < WB_ETC_FILES_COUNT; i++)
     src->etc[i] = -1;
   src->binds = xzalloc((c->n_binds + 1) * sizeof *src->binds);
   src->n_binds = c->n_binds;
   for (size_t i = 0; i < c->n_binds; i++)
     src->binds[i] = -1;
-  for (size_t i = 0; i < N_ETC_FILES; i++) {
-    cleanup_free char *path = path_join(c->dir, etc_files[i]);
-    src->etc[i] = open(path, O_PATH | O_CLOEXEC);
+  for (size_t i = 0; i < WB_ETC_FILES_COUNT; i++) {
+    cleanup_free char *path = path_join(c->dir, wb_etc_files[i]);
+    src->etc[i] = etc_dir >= 0
+                      ? openat(etc_dir, wb_etc_files[i], O_PATH | O_CLOEXEC)
+                      : open(path, O_PATH | O_CLOEXEC);
     if (src->etc[i] < 0)
-      return wb_error_set(err, errno, "open %s", path);
+      return wb_error_set(err, errno, "open %s",
+                          etc_dir >= 0 ? wb_etc_files[i] : path);
   }
   for (size_t i = 0; i < c->n_binds; i++) {
     src->binds[i] = open(c->binds[i].source, O_PATH | O_CLOEXEC);
@@ -163,13 +164,14 @@ static int sources_open(const struct wb_container *c, struct sources *src,
 }
 
 /* The runtime writes hostname, hosts and resolv.conf into the container
- * directory; they are bind-mounted so the image is not modified. */
+ * directory, or for --rm containers into a tmpfs (etc_dir >= 0); they are
+ * bind-mounted so the image is not modified. */
 static int setup_etc_files(int rootfd, const struct wb_container *c,
                            const struct sources *src, wb_error *err)
 {
-  for (size_t i = 0; i < N_ETC_FILES; i++) {
+  for (size_t i = 0; i < WB_ETC_FILES_COUNT; i++) {
     cleanup_free char *from = wb_fd_path(src->etc[i]);
-    cleanup_free char *dst = xasprintf("/etc/%s", etc_files[i]);
+    cleanup_free char *dst = xasprintf("/etc/%s", wb_etc_files[i]);
     /* A read-only root cannot get new mount points: skip missing files. */
     int r = bind_in_root(rootfd, from, dst, WB_INROOT_FILE,
                          MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, err);
@@ -291,12 +293,17 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
   const struct wb_container *c = s->c;
   bool userns = wb_userns_enabled(&c->sec);
   int r;
+  /* Under the root file system's mount, on the same mount point. */
+  cleanup_close int etc_dir = -1;
   /* With a user namespace the runtime has mounted the root file system
    * already (storage drivers need the host's privileges for that). */
   if (!userns) {
     /* Nothing we mount may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
       return wb_error_set(err, errno, "make / private");
+    if (wb_etc_files_in_memory_for(c) &&
+        (r = wb_etc_files_in_memory(c, s->rootfs.target, &etc_dir, err)) < 0)
+      return r;
     const struct wb_storage_ops *ops = s->storage->ops;
     r = ops->mount(s->storage->data, &s->rootfs, err);
     if (r < 0)
@@ -307,7 +314,7 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
   if (rootfd < 0)
     return wb_error_set(err, errno, "open %s", s->rootfs.target);
   struct sources src __attribute__((cleanup(sources_close))) = {0};
-  r = sources_open(c, &src, err);
+  r = sources_open(c, etc_dir, &src, err);
   if (r < 0)
     return r;
   /* From here on files we create belong to the container's root. */

@@ -15,7 +15,7 @@
 struct wb_spawn {
   const struct wb_container *c;
   struct wb_driver *storage;
-  struct wb_rootfs rootfs; /* target = <dir>/rootfs */
+  struct wb_rootfs rootfs; /* target = <root>/mnt */
   bool have_winsize;
   struct winsize winsize;
   /* stdio for the child when not a tty: -1 keeps ours. */

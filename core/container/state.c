@@ -60,6 +60,11 @@ char *wb_containers_dir(const char *root)
   return path_join(root, "containers");
 }
 
+char *wb_container_mount_point(const char *root)
+{
+  return path_join(root, "mnt");
+}
+
 static char *names_dir(const char *root)
 {
   return path_join(root, "names");
@@ -165,6 +170,41 @@ static json_t *to_json(const struct wb_container *c)
       "FinishedAt", c->finished_at);
 }
 
+/* Rewrite state.json in place, under an exclusive flock on the file that
+ * readers share (wb_container_read_state): no new inode and no rename.
+ * On ext4 a rename over an existing file also forces the new data to disk
+ * (auto_da_alloc), which then costs a discard when the container goes.
+ * Padded with spaces to the old size so no truncation is needed, and kept
+ * to one page so that being killed midway cannot leave half of it: one
+ * pwrite of one page is copied whole.  1 when the file must be replaced
+ * instead (missing or too big). */
+static int save_in_place(const char *path, const char *text, size_t len,
+                         wb_error *err)
+{
+  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? 1 : wb_error_set(err, errno, "open %s", path);
+  while (flock(fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return wb_error_set(err, errno, "lock %s", path);
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return wb_error_set(err, errno, "stat %s", path);
+  size_t size = len > (size_t)st.st_size ? len : (size_t)st.st_size;
+  long page = sysconf(_SC_PAGESIZE);
+  if (size > (size_t)(page > 0 ? page : 4096))
+    return 1;
+  cleanup_free char *buf = xmalloc(size);
+  memcpy(buf, text, len);
+  memset(buf + len, ' ', size - len);
+  ssize_t n = pwrite(fd, buf, size, 0);
+  if (n < 0)
+    return wb_error_set(err, errno, "write %s", path);
+  if ((size_t)n != size)
+    return wb_error_set(err, -EIO, "write %s: short write", path);
+  return 0;
+}
+
 int wb_container_save(const struct wb_container *c, bool durable, wb_error *err)
 {
   json_t *j = to_json(c);
@@ -176,14 +216,63 @@ int wb_container_save(const struct wb_container *c, bool durable, wb_error *err)
   json_decref(j);
   cleanup_free char *path = path_join(c->dir, "state.json");
   /* Writers take the container directory's lock, so two commands never
-   * interleave; readers need none, the rename is atomic. */
+   * interleave; readers take a shared lock on the file (an in-place
+   * rewrite) and are indifferent to a rename (atomic). */
   cleanup_close int lock = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (lock < 0)
     return wb_error_set(err, errno, "open %s", c->dir);
   while (flock(lock, LOCK_EX) < 0)
     if (errno != EINTR)
       return wb_error_set(err, errno, "lock %s", c->dir);
+  /* A durable save keeps the rename: it must survive a crash of the host,
+   * which an in-place rewrite cannot promise. */
+  if (!durable) {
+    int r = save_in_place(path, text, strlen(text), err);
+    if (r <= 0)
+      return r;
+  }
   return write_file_atomic(path, text, strlen(text), durable, err);
+}
+
+int wb_container_read_state(const char *path, char **text, size_t *len,
+                            wb_error *err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return wb_error_set(err, errno, "open %s", path);
+  while (flock(fd, LOCK_SH) < 0)
+    if (errno != EINTR)
+      return wb_error_set(err, errno, "lock %s", path);
+  size_t cap = 4096, n = 0;
+  cleanup_free char *buf = xmalloc(cap);
+  for (;;) {
+    if (n + 1 >= cap) {
+      cap *= 2;
+      buf = xrealloc(buf, cap);
+    }
+    ssize_t r = read(fd, buf + n, cap - n - 1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return wb_error_set(err, errno, "read %s", path);
+    if (r == 0)
+      break;
+    n += r;
+  }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  *text = steal_pointer(&buf);
+  return 0;
+}
+
+json_t *wb_container_state_json(const char *path)
+{
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (wb_container_read_state(path, &text, &len, NULL) < 0)
+    return NULL;
+  return json_loadb(text, len, 0, NULL);
 }
 
 static int from_json(struct wb_container *c, json_t *j)
@@ -257,7 +346,7 @@ int wb_container_load_id(const char *root, const char *id,
   cleanup_free char *dir = path_join(cdir, id);
   cleanup_free char *path = path_join(dir, "state.json");
   cleanup_free char *text = NULL;
-  int r = read_file(path, &text, NULL, err);
+  int r = wb_container_read_state(path, &text, NULL, err);
   if (r < 0)
     return r;
   json_error_t jerr;

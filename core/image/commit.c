@@ -66,7 +66,7 @@ int wb_container_capture(struct wb_context *ctx, struct wb_container *c,
     frozen = true;
   }
   cleanup_free char *sdir = NULL, *target = NULL;
-  struct wb_rootfs fs = wb_container_rootfs(c, &sdir, &target);
+  struct wb_rootfs fs = wb_container_rootfs(ctx->root, c, &sdir, &target);
   r = ops->diff(storage->data, &fs, layer_dir, err);
   if (frozen) {
     cleanup_error wb_error thaw_err = WB_ERROR_INIT;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../container/container.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
@@ -80,7 +81,7 @@ int wb_image_tag(const char *root, const char *source, const char *target,
 
 static bool state_names_image(const char *path, const char *id)
 {
-  json_t *doc = json_load_file(path, 0, NULL);
+  json_t *doc = wb_container_state_json(path);
   if (!doc)
     return false;
   const char *s = json_string_value(json_object_get(doc, "ImageID"));

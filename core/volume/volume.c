@@ -230,7 +230,7 @@ int wb_volume_inspect(const char *root, const char *name, json_t **out,
 
 static bool state_uses(const char *state, const char *data)
 {
-  json_t *doc = json_load_file(state, 0, NULL);
+  json_t *doc = wb_container_state_json(state);
   if (!doc)
     return false;
   bool yes = false;

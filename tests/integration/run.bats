@@ -473,6 +473,55 @@ ls: $ROOT: No such file or directory"
   done
 }
 
+@test "/etc/hosts is writable; a --rm container's copy is in memory, a kept container's survives a restart" {
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    run --separate-stderr wbrun --rm busybox sh -c 'echo 10.0.0.1 db >>/etc/hosts && tail -n1 /etc/hosts && grep " /etc/hosts " /proc/mounts | cut -d" " -f3'
+    assert_status 0
+    assert_equal "$output" $'10.0.0.1 db\ntmpfs'
+    rt_assert_clean "--rm /etc/hosts ($DRIVER)"
+    run --separate-stderr wbrun --name keep-$DRIVER busybox sh -c 'echo 10.0.0.2 cache >>/etc/hosts; grep -c cache /etc/hosts'
+    assert_status 0
+    assert_equal "$output" 1
+    run --separate-stderr wbx start -a keep-$DRIVER
+    assert_status 0
+    assert_equal "$output" 2
+    run --separate-stderr wbx rm keep-$DRIVER
+    assert_status 0
+    rt_assert_clean "kept /etc/hosts ($DRIVER)"
+  done
+}
+
+# Each file or directory created on the state root's file system costs a
+# lot on some disks (an ext4 inode, and a discard when it goes): a --rm
+# container makes only its directory, state.json (written in place after
+# the first time), its storage directory and its name.
+@test "run --rm creates only a handful of files on the state root" {
+  command -v strace >/dev/null || skip "strace is not installed"
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    wbrun --rm busybox true # the first run makes the root's directories
+    local trace=$BATS_TEST_TMPDIR/strace.$DRIVER
+    # LeakSanitizer (the ASan build) cannot run under ptrace.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+      run --separate-stderr strace -f -o "$trace" -e trace=openat,mkdir,mkdirat,symlink,symlinkat,rename,renameat2 \
+      "$WB_BIN" --config "$RT_CONF" --root "$ROOT" --plugin-dir "$WB_PLUGIN_DIR" \
+      --storage-driver "$DRIVER" --cgroup-driver "$RT_CGDRIVER" \
+      run --rm --cgroup-parent "$CGPARENT" busybox true
+    assert_status 0
+    local created
+    created=$(grep -E 'O_CREAT|mkdir\(|symlink\(' "$trace" | grep -v EEXIST | grep -F "\"$ROOT/" |
+      grep -vF "\"$ROOT/mnt/" | # the container's in-memory /etc files
+      sed -E 's/^[0-9]+ +//; s/, 0[0-7]+\) += .*//' || true)
+    [[ $(wc -l <<<"$created") -le 4 ]] || fail "run --rm created more than 4 files by path under $ROOT:" "$created"
+    grep -qE '/(hosts|hostname|resolv\.conf|rootfs)"' <<<"$created" &&
+      fail "run --rm made /etc files or a mount point on disk:" "$created"
+    [[ $(grep -cE '^[0-9]+ +rename(at2)?\(' "$trace") -le 1 ]] ||
+      fail "state.json was replaced more than once:" "$(grep -E '^[0-9]+ +rename(at2)?\(' "$trace")"
+    rt_assert_clean "--rm file count ($DRIVER)"
+  done
+}
+
 @test "a mount made inside the container does not reach the host" {
   for DRIVER in "${RT_DRIVERS[@]}"; do
     echo "driver: $DRIVER"

@@ -1,0 +1,79 @@
+/* etcfiles.c - the files the runtime supplies in /etc.  See etcfiles.h. */
+#include "etcfiles.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/xalloc.h"
+
+const char *const wb_etc_files[WB_ETC_FILES_COUNT + 1] = {"hostname", "hosts",
+                                                          "resolv.conf", NULL};
+
+bool wb_etc_files_in_memory_for(const struct wb_container *c)
+{
+  return c->auto_remove && !wb_userns_enabled(&c->sec);
+}
+
+static char *etc_text(const struct wb_container *c, const char *name,
+                      size_t *len)
+{
+  char *text = NULL;
+  if (strcmp(name, "hostname") == 0)
+    text = xasprintf("%s\n", c->hostname);
+  else if (strcmp(name, "hosts") == 0)
+    text = xasprintf(
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        "127.0.1.1\t%s\n",
+        c->hostname);
+  else {
+    /* The container has only loopback: keep the host's resolver settings
+     * (what users expect to find) but they cannot reach anything. */
+    if (read_file("/etc/resolv.conf", &text, len, NULL) == 0)
+      return text;
+    free(text);
+    text = xstrdup("");
+  }
+  *len = strlen(text);
+  return text;
+}
+
+int wb_etc_files_write(const struct wb_container *c, const char *dir,
+                       wb_error *err)
+{
+  for (const char *const *name = wb_etc_files; *name; name++) {
+    size_t len = 0;
+    cleanup_free char *text = etc_text(c, *name, &len);
+    cleanup_free char *path = path_join(dir, *name);
+    int r = write_file(path, text, len, err);
+    if (r < 0)
+      return r;
+    const struct wb_security *s = &c->sec;
+    if (wb_userns_enabled(s) &&
+        chown(path, wb_idmap_to_host(s->uid_map, s->n_uid_map, 0),
+              wb_idmap_to_host(s->gid_map, s->n_gid_map, 0)) < 0)
+      return wb_error_set(err, errno, "chown %s", path);
+  }
+  return 0;
+}
+
+int wb_etc_files_in_memory(const struct wb_container *c, const char *dir,
+                           int *fd, wb_error *err)
+{
+  /* Writable by the container's root like Docker's files; the size is
+   * /dev/shm's, and the pages are charged to the container's cgroup. */
+  if (mount("whalebox-etc", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+            "mode=700,size=65536k") < 0)
+    return wb_error_set(err, errno, "mount tmpfs on %s", dir);
+  int r = wb_etc_files_write(c, dir, err);
+  if (r < 0)
+    return r;
+  *fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (*fd < 0)
+    return wb_error_set(err, errno, "open %s", dir);
+  return 0;
+}
