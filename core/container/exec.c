@@ -27,7 +27,8 @@
 
 /* The process that runs the command: already in every namespace. */
 static int exec_child(const struct wb_container *c,
-                      const struct wb_exec_request *req, int sync,
+                      const struct wb_exec_request *req,
+                      const struct wb_seccomp_filter *filter, int sync,
                       const struct winsize *ws, bool have_ws, wb_error *err)
 {
   if (setsid() < 0)
@@ -73,6 +74,7 @@ static int exec_child(const struct wb_container *c,
       .stdin_fd = null_fd,
       .stdout_fd = null_fd,
       .stderr_fd = null_fd,
+      .filter = filter,
   };
   return wb_exec_in_container(&x, err);
 }
@@ -81,8 +83,10 @@ static int exec_child(const struct wb_container *c,
  * with CLONE_PARENT so that it is the runtime's own child, inside the
  * container's pid namespace. */
 static _Noreturn void join_and_fork(int pidfd, const struct wb_container *c,
-                                    const struct wb_exec_request *req, int sync,
-                                    const struct winsize *ws, bool have_ws)
+                                    const struct wb_exec_request *req,
+                                    const struct wb_seccomp_filter *filter,
+                                    int sync, const struct winsize *ws,
+                                    bool have_ws)
 {
   wb_error err = WB_ERROR_INIT;
   int type, code, fd;
@@ -105,7 +109,7 @@ static _Noreturn void join_and_fork(int pidfd, const struct wb_container *c,
     pid_t pid =
         (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
     if (pid == 0) {
-      exec_child(c, req, sync, ws, have_ws, &err);
+      exec_child(c, req, filter, sync, ws, have_ws, &err);
       wb_sync_send(sync, WB_SYNC_ERROR, wb_error_exit_code(&err),
                    err.msg ? err.msg : "exec failed", -1);
       _exit(WB_EXIT_FAILURE);
@@ -153,6 +157,12 @@ int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
   cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
   if (pidfd < 0 || !wb_proc_alive(c->pid, c->start_time))
     return wb_error_set(err, -ESRCH, "container %s is not running", c->name);
+  /* Compiled here, before the fork: from the cache, usually. */
+  struct wb_seccomp_filter filter
+      __attribute__((cleanup(wb_seccomp_filter_clear))) = {0};
+  r = wb_seccomp_prepare_cached(ctx->root, &c->sec, &filter, err);
+  if (r < 0)
+    return r;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return wb_error_set(err, errno, "socketpair");
@@ -173,7 +183,7 @@ int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
   if (helper == 0) {
     close(sv[0]);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    join_and_fork(pidfd, c, req, sv[1], &ws, have_ws);
+    join_and_fork(pidfd, c, req, &filter, sv[1], &ws, have_ws);
   }
   close(sv[1]);
   cleanup_close int sync = sv[0];

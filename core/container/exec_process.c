@@ -86,10 +86,19 @@ int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err)
    * still hold CAP_SYS_ADMIN; the user switch clears a non-root user's
    * capabilities; with no_new_privs the filter comes last, right before
    * execve, so it needs to allow nothing of our own setup. */
-  int r = wb_caps_limit_bounding(sec, err);
+  struct wb_seccomp_filter own
+      __attribute__((cleanup(wb_seccomp_filter_clear))) = {0};
+  const struct wb_seccomp_filter *filter = x->filter;
+  int r;
+  if (!filter) {
+    if ((r = wb_seccomp_prepare(sec, &own, err)) < 0)
+      return r;
+    filter = &own;
+  }
+  r = wb_caps_limit_bounding(sec, err);
   if (r < 0)
     return r;
-  if (sec->no_new_privs_off && (r = wb_seccomp_load(sec, err)) < 0)
+  if (sec->no_new_privs_off && (r = wb_seccomp_apply(filter, err)) < 0)
     return r;
   cleanup_free char *home = NULL;
   r = wb_user_switch(x->user ? x->user : c->user, &home, err);
@@ -125,7 +134,7 @@ int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err)
    * tells the runtime the command is running. */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return wb_error_set(err, errno, "close_range");
-  if (!sec->no_new_privs_off && (r = wb_seccomp_load(sec, err)) < 0)
+  if (!sec->no_new_privs_off && (r = wb_seccomp_apply(filter, err)) < 0)
     return r;
   execve(path, x->argv, env);
   int e = errno;

@@ -184,6 +184,30 @@ static int await_exec(int sync, struct wb_process *p, wb_error *err)
   }
 }
 
+/* After a failed start: the child may have reported why before it died
+ * (it prepares its world before GO, so its error can come before ours). */
+static void prefer_child_error(int sync, wb_error *err)
+{
+  for (;;) {
+    int type, code, fd;
+    cleanup_free char *msg = NULL;
+    if (wb_sync_recv(sync, &type, &code, &msg, &fd) <= 0)
+      return;
+    if (fd >= 0)
+      close(fd);
+    if (type == WB_SYNC_ERROR && msg) {
+      wb_error_clear(err);
+      wb_error_set_exit(err, code ? code : WB_EXIT_FAILURE, -EIO, "%s", msg);
+      return;
+    }
+  }
+}
+
+static void spawn_clear(struct wb_spawn *s)
+{
+  wb_seccomp_filter_clear(&s->filter);
+}
+
 static void reap(struct wb_process *p)
 {
   if (p->pid <= 0)
@@ -224,7 +248,7 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
     return r;
   }
 
-  struct wb_spawn s = {
+  struct wb_spawn s __attribute__((cleanup(spawn_clear))) = {
       .c = c,
       .storage = storage,
       .rootfs = rootfs,
@@ -234,6 +258,12 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   };
   if (c->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &s.winsize) == 0)
     s.have_winsize = true;
+  r = wb_seccomp_prepare_cached(ctx->root, &c->sec, &s.filter, err);
+  if (r < 0) {
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    cg->destroy(cgroup->data, &cgid, &ignored);
+    return r;
+  }
   p->pty_master = -1;
   cleanup_close int sync = -1;
   r = wb_spawn(&s, &p->pid, &p->pidfd, &sync, err);
@@ -265,6 +295,9 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   wb_log_phase("start: command exec'd");
   if (r < 0) {
     reap(p);
+    /* Killed and reaped: whatever it sent is queued, then EOF. */
+    if (sync >= 0)
+      prefer_child_error(sync, err);
     if (p->pidfd >= 0)
       close(p->pidfd);
     p->pidfd = -1;

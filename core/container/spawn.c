@@ -60,27 +60,33 @@ static int loopback_up(wb_error *err)
   return 0;
 }
 
-/* Everything between GO and exec.  Returns only on failure. */
-static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
+static int wait_go(int sync, wb_error *err)
 {
-  const struct wb_container *c = s->c;
   int type, code, passed;
   cleanup_free char *msg = NULL;
   int r = wb_sync_recv(sync, &type, &code, &msg, &passed);
+  if (passed >= 0)
+    close(passed);
   if (r <= 0 || type != WB_SYNC_GO)
     return wb_error_set(err, -EPIPE, "runtime went away before start");
+  return 0;
+}
+
+/* The container's world: session, host name, loopback, root file system,
+ * working directory, console. */
+static int prepare(const struct wb_spawn *s, int sync, int *slave,
+                   wb_error *err)
+{
+  const struct wb_container *c = s->c;
   if (setsid() < 0)
     return wb_error_set(err, errno, "setsid");
-  /* Now that we are in our cgroup, make it our cgroup namespace root. */
-  if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
-    return wb_error_set(err, errno, "unshare cgroup namespace");
   if (sethostname(c->hostname, strlen(c->hostname)) < 0)
     return wb_error_set(err, errno, "sethostname");
-  r = loopback_up(err);
+  int r = loopback_up(err);
   if (r < 0)
     return r;
-  int master = -1, slave = -1;
-  r = wb_rootfs_setup(s, &master, &slave, err);
+  int master = -1;
+  r = wb_rootfs_setup(s, &master, slave, err);
   if (r < 0)
     return r;
   /* As Docker, a missing working directory is created (by root, before
@@ -93,6 +99,30 @@ static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
     if (r < 0)
       return wb_error_set(err, -r, "send pty");
   }
+  return 0;
+}
+
+/* Everything until exec.  Returns only on failure.  Without a user
+ * namespace the container's world is prepared while the runtime moves the
+ * process into its cgroup (that write waits for an RCU grace period on
+ * cgroup v1); nothing of the user's runs before GO, which comes once the
+ * process is in its cgroup.  With one, GO also means the maps are written
+ * and the root file system is mounted, so everything waits for it. */
+static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
+{
+  const struct wb_container *c = s->c;
+  bool early = !wb_userns_enabled(&c->sec);
+  int slave = -1;
+  int r = early ? 0 : wait_go(sync, err);
+  if (r == 0)
+    r = prepare(s, sync, &slave, err);
+  if (r == 0 && early)
+    r = wait_go(sync, err);
+  if (r < 0)
+    return r;
+  /* Now that we are in our cgroup, make it our cgroup namespace root. */
+  if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
+    return wb_error_set(err, errno, "unshare cgroup namespace");
   struct wb_exec_spec x = {
       .c = c,
       .argv = c->argv,
@@ -104,6 +134,7 @@ static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
       .stdin_fd = s->stdin_fd,
       .stdout_fd = s->stdout_fd,
       .stderr_fd = s->stderr_fd,
+      .filter = &s->filter,
   };
   return wb_exec_in_container(&x, err);
 }

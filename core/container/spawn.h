@@ -20,6 +20,8 @@ struct wb_spawn {
   struct winsize winsize;
   /* stdio for the child when not a tty: -1 keeps ours. */
   int stdin_fd, stdout_fd, stderr_fd;
+  /* Compiled by the runtime (the child is a copy of it). */
+  struct wb_seccomp_filter filter;
 };
 
 /* Clone the child.  On success *pid, *pidfd and *sync (the runtime's end
@@ -54,6 +56,8 @@ struct wb_exec_spec {
   bool have_winsize;
   struct winsize winsize;
   int stdin_fd, stdout_fd, stderr_fd; /* -1 keeps ours */
+  /* Compiled ahead (wb_seccomp_prepare), or NULL to compile here. */
+  const struct wb_seccomp_filter *filter;
 };
 
 /* Switch user, build the environment, change directory, set up stdio and

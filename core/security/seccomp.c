@@ -2,11 +2,17 @@
  * profile in Docker's JSON format (--security-opt seccomp=FILE). */
 #include <errno.h>
 #include <jansson.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
@@ -235,8 +241,12 @@ static int json_profile(const char *path, const char *text, char **caps,
   return 0;
 }
 
-int wb_seccomp_load(const struct wb_security *s, wb_error *err)
+/* The rules as a libseccomp context, or *out = NULL when there is no
+ * filter (privileged, unconfined). */
+static int build(const struct wb_security *s, scmp_filter_ctx *out,
+                 wb_error *err)
 {
+  *out = NULL;
   if (s->privileged || (s->seccomp && strcmp(s->seccomp, "unconfined") == 0))
     return 0;
   cleanup_strv char **caps = wb_caps_effective(s);
@@ -264,8 +274,58 @@ int wb_seccomp_load(const struct wb_security *s, wb_error *err)
     r = seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 0);
   if (r < 0)
     return wb_error_set(err, -r, "seccomp attributes");
-  r = seccomp_load(f);
-  if (r < 0)
-    return wb_error_set(err, -r, "load seccomp filter");
+  *out = steal_pointer(&f);
   return 0;
+}
+
+int wb_seccomp_prepare(const struct wb_security *s,
+                       struct wb_seccomp_filter *out, wb_error *err)
+{
+  out->insns = NULL;
+  out->len = 0;
+  cleanup_seccomp scmp_filter_ctx f = NULL;
+  int r = build(s, &f, err);
+  if (r < 0 || !f)
+    return r;
+  /* libseccomp 2.5 compiles only into an fd: a memfd, read back. */
+  cleanup_close int fd = memfd_create("whalebox-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    return wb_error_set(err, errno, "memfd_create");
+  r = seccomp_export_bpf(f, fd);
+  if (r < 0)
+    return wb_error_set(err, -r, "compile seccomp filter");
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return wb_error_set(err, errno, "stat seccomp filter");
+  size_t n = (size_t)st.st_size / sizeof(struct sock_filter);
+  if (n == 0 || n > BPF_MAXINSNS ||
+      (size_t)st.st_size != n * sizeof(struct sock_filter))
+    return wb_error_set(err, -EINVAL, "seccomp filter of %lld bytes",
+                        (long long)st.st_size);
+  struct sock_filter *insns = xmalloc((size_t)st.st_size);
+  if (pread(fd, insns, (size_t)st.st_size, 0) != st.st_size) {
+    int e = errno ? errno : EIO;
+    free(insns);
+    return wb_error_set(err, e, "read seccomp filter");
+  }
+  out->insns = insns;
+  out->len = (unsigned short)n;
+  return 0;
+}
+
+int wb_seccomp_apply(const struct wb_seccomp_filter *f, wb_error *err)
+{
+  if (!f->insns)
+    return 0;
+  struct sock_fprog prog = {.len = f->len, .filter = f->insns};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+    return wb_error_set(err, errno, "load seccomp filter");
+  return 0;
+}
+
+void wb_seccomp_filter_clear(struct wb_seccomp_filter *f)
+{
+  free(f->insns);
+  f->insns = NULL;
+  f->len = 0;
 }

@@ -48,8 +48,24 @@ int wb_caps_limit_bounding(const struct wb_security *s, wb_error *err);
  * inheritable and ambient empty. */
 int wb_caps_finish(const struct wb_security *s, bool root, wb_error *err);
 
-/* Build and load the seccomp filter (no-op for unconfined). */
-int wb_seccomp_load(const struct wb_security *s, wb_error *err);
+/* The seccomp filter, compiled (BPF) ahead of loading: compiling is most
+ * of its cost, and a container's first process does it while the runtime
+ * moves it into its cgroup.  insns == NULL: no filter (privileged,
+ * unconfined). */
+struct sock_filter;
+struct wb_seccomp_filter {
+  struct sock_filter *insns;
+  unsigned short len;
+};
+int wb_seccomp_prepare(const struct wb_security *s,
+                       struct wb_seccomp_filter *out, wb_error *err);
+/* The same, from <root>/cache when this profile was compiled before
+ * (security/seccomp_cache.c); a fresh compilation is stored there. */
+int wb_seccomp_prepare_cached(const char *root, const struct wb_security *s,
+                              struct wb_seccomp_filter *out, wb_error *err);
+/* Load a prepared filter into the calling thread (no-op without one). */
+int wb_seccomp_apply(const struct wb_seccomp_filter *f, wb_error *err);
+void wb_seccomp_filter_clear(struct wb_seccomp_filter *f);
 
 /* Paths hidden (/dev/null or an empty read-only tmpfs on top) and made
  * read-only in every container (unless privileged). */

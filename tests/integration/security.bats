@@ -673,3 +673,35 @@ check_exe_race() {
   jq -e '.[0].Security.ReadonlyPaths | index("/proc/sys")' <<<"$j" >/dev/null ||
     fail "ReadonlyPaths"
 }
+
+@test "seccomp: a damaged compiled-filter cache is never used, in run and exec" {
+  # Containers take their compiled filter from <root>/cache: a file there
+  # that does not match what would be compiled is ignored and replaced.
+  run sec_in overlay run -- true
+  assert_status 0
+  local f n=0
+  for f in "$SEC_ROOT"/cache/seccomp-*.bpf; do
+    # The default profile's (earlier tests leave others).
+    grep -q "^profile default\$" "$f" 2>/dev/null || continue
+    # As if another whalebox had written it: a description that differs
+    # by one character, and a program that allows everything.
+    python3 - "$f" <<'PY'
+import struct, sys
+p = sys.argv[1]
+data = open(p, 'rb').read()
+end = data.index(b'\nprofile default\n') + len(b'\nprofile default\n')
+desc = data[:end].replace(b'\nwhalebox ', b'\nwhalebox 9', 1)
+allow = struct.pack('<HBBI', 0x06, 0, 0, 0x7fff0000)  # BPF_RET ALLOW
+open(p, 'wb').write(desc + allow)
+PY
+    n=$((n + 1))
+  done
+  [[ $n -ge 1 ]] || fail "no compiled filter under $SEC_ROOT/cache"
+  local m
+  for m in run exec; do
+    run sec_in overlay "$m" -- sh -c 'grep ^Seccomp: /proc/self/status; unshare -U true'
+    [[ "$status" -ne 0 ]] || fail "unshare worked under a damaged cache [$m]"
+    assert_contains "$output" "Seccomp:	2"
+    assert_contains "$output" "Operation not permitted"
+  done
+}
