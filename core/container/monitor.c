@@ -24,19 +24,9 @@
 /* whalebox-monitor: next to this binary (a build tree), else installed. */
 static char *monitor_path(wb_error *err)
 {
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash) {
-      *slash = '\0';
-      char *sibling = path_join(self, "whalebox-monitor");
-      if (access(sibling, X_OK) == 0)
-        return sibling;
-      free(sibling);
-    }
-  }
+  char *sibling = sibling_of_self("whalebox-monitor", X_OK);
+  if (sibling)
+    return sibling;
   char *installed = xstrdup(WB_LIBEXECDIR "/whalebox-monitor");
   if (access(installed, X_OK) == 0)
     return installed;

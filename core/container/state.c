@@ -243,27 +243,7 @@ int wb_container_read_state(const char *path, char **text, size_t *len,
   while (flock(fd, LOCK_SH) < 0)
     if (errno != EINTR)
       return wb_error_set(err, errno, "lock %s", path);
-  size_t cap = 4096, n = 0;
-  cleanup_free char *buf = xmalloc(cap);
-  for (;;) {
-    if (n + 1 >= cap) {
-      cap *= 2;
-      buf = xrealloc(buf, cap);
-    }
-    ssize_t r = read(fd, buf + n, cap - n - 1);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return wb_error_set(err, errno, "read %s", path);
-    if (r == 0)
-      break;
-    n += r;
-  }
-  buf[n] = '\0';
-  if (len)
-    *len = n;
-  *text = steal_pointer(&buf);
-  return 0;
+  return read_fd(fd, path, text, len, err);
 }
 
 json_t *wb_container_state_json(const char *path)

@@ -27,20 +27,8 @@ void wb_archive_set(const struct wb_archive_ops *ops)
 /* Next to this binary when there is one (a build tree), else installed. */
 static char *module_path(void)
 {
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash) {
-      *slash = '\0';
-      char *sibling = path_join(self, MODULE_NAME);
-      if (access(sibling, F_OK) == 0)
-        return sibling;
-      free(sibling);
-    }
-  }
-  return xstrdup(WB_PKGLIBDIR "/" MODULE_NAME);
+  char *sibling = sibling_of_self(MODULE_NAME, F_OK);
+  return sibling ? sibling : xstrdup(WB_PKGLIBDIR "/" MODULE_NAME);
 }
 
 static int unavailable(wb_error *err, const char *path, const char *why)

@@ -120,11 +120,8 @@ int rm_rf(const char *path, wb_error *err)
   return rm_rf_at(AT_FDCWD, path, err);
 }
 
-int read_file(const char *path, char **out, size_t *len, wb_error *err)
+int read_fd(int fd, const char *label, char **out, size_t *len, wb_error *err)
 {
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return wb_error_set(err, errno, "open %s", path);
   size_t cap = 4096, n = 0;
   cleanup_free char *buf = xmalloc(cap);
   for (;;) {
@@ -136,7 +133,7 @@ int read_file(const char *path, char **out, size_t *len, wb_error *err)
     if (r < 0) {
       if (errno == EINTR)
         continue;
-      return wb_error_set(err, errno, "read %s", path);
+      return wb_error_set(err, errno, "read %s", label);
     }
     if (r == 0)
       break;
@@ -147,6 +144,38 @@ int read_file(const char *path, char **out, size_t *len, wb_error *err)
     *len = n;
   *out = steal_pointer(&buf);
   return 0;
+}
+
+int read_file(const char *path, char **out, size_t *len, wb_error *err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return wb_error_set(err, errno, "open %s", path);
+  return read_fd(fd, path, out, len, err);
+}
+
+char *sibling_of_self(const char *name, int mode)
+{
+  /* /proc/self/exe names this binary; its length is unknown: grow. */
+  for (size_t cap = 256; cap <= 65536; cap *= 2) {
+    cleanup_free char *self = xmalloc(cap);
+    ssize_t n = readlink("/proc/self/exe", self, cap);
+    if (n < 0)
+      return NULL;
+    if ((size_t)n == cap)
+      continue; /* maybe truncated */
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+      return NULL;
+    *slash = '\0';
+    char *sibling = path_join(self, name);
+    if (access(sibling, mode) == 0)
+      return sibling;
+    free(sibling);
+    return NULL;
+  }
+  return NULL;
 }
 
 static int write_all(int fd, const void *data, size_t len)

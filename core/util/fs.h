@@ -19,6 +19,11 @@ int rm_rf_at(int dirfd, const char *name, wb_error *err);
 
 /* Read a whole file (NUL-terminated); *len may be NULL. */
 int read_file(const char *path, char **out, size_t *len, wb_error *err);
+/* The same from an open fd, to its end; `label` names it in errors. */
+int read_fd(int fd, const char *label, char **out, size_t *len, wb_error *err);
+/* `name` in the directory of the running binary when it is there and
+ * access(mode) allows it (a build tree), else NULL. */
+char *sibling_of_self(const char *name, int mode);
 /* Write a whole file, truncating; not atomic. */
 int write_file(const char *path, const void *data, size_t len, wb_error *err);
 /* Write atomically: temporary file, fsync, rename.  With do_sync 0 the
