@@ -60,6 +60,7 @@ EOF
 stty rows 33 cols 111
 wbrun --rm -t busybox stty size
 out=$BATS_TEST_TMPDIR/winch.out
+: >"$out" # before the job opens it: the wait loop below may run first
 wbrun --rm -t busybox sh -c 'echo ready; sleep 2; stty size' </dev/tty >"$out" &
 pid=$!
 for _ in $(seq 100); do grep -q ready "$out" && break; sleep 0.1; done
@@ -81,6 +82,7 @@ d=$BATS_TEST_TMPDIR
 stty -g >"$d/before"
 wbrun --rm -t busybox true
 stty -g >"$d/after-exit"
+: >"$d/ctr.out"
 wbrun -t --name tk busybox sh -c 'echo ready; exec sleep 60' </dev/tty >"$d/ctr.out" &
 pid=$!
 for _ in $(seq 100); do grep -q ready "$d/ctr.out" && break; sleep 0.1; done
