@@ -206,6 +206,12 @@ static int validate(struct wb_driver *d, uint32_t want_kind,
   return 0;
 }
 
+bool wb_driver_ops_cover(const struct wb_driver *d, size_t end)
+{
+  const uint32_t *size = d->ops;
+  return size && *size >= end;
+}
+
 uint64_t wb_driver_features(const struct wb_driver *d)
 {
   const struct wb_plugin *p = d->desc;

@@ -5,6 +5,7 @@
 
 #include <libconfig.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <whalebox/plugin.h>
 
 #include "config.h"
@@ -42,6 +43,17 @@ int wb_driver_init(struct wb_driver *d, const struct wb_config *cfg,
                    const char *state_root, wb_error *err);
 /* 0 when usable; otherwise the reason in err. */
 int wb_driver_probe(struct wb_driver *d, wb_error *err);
+/* Whether the driver's ops table reaches `end` bytes: an op appended to
+ * a table in a later minor is read only when the driver's `size` covers
+ * it (an older driver's table is shorter, and what follows it is not
+ * ours to read). */
+bool wb_driver_ops_cover(const struct wb_driver *d, size_t end);
+/* The op `op` of the driver's ops table of `type`, or NULL when the driver
+ * does not have it (NULL or beyond its table's size). */
+#define WB_DRIVER_OP(d, type, op)                                              \
+  (wb_driver_ops_cover((d), offsetof(type, op) + sizeof(((type *)0)->op))      \
+       ? ((const type *)(d)->ops)->op                                          \
+       : NULL)
 /* WB_FEATURE_* the driver declares (none for an ABI 1.0 driver). */
 uint64_t wb_driver_features(const struct wb_driver *d);
 void wb_driver_free(struct wb_driver *d);

@@ -82,13 +82,17 @@ static int exec_child(const struct wb_container *c,
 /* Forked helper: joins the namespaces, then clones the command's process
  * with CLONE_PARENT so that it is the runtime's own child, inside the
  * container's pid namespace. */
-static _Noreturn void join_and_fork(int pidfd, const struct wb_container *c,
+static _Noreturn void join_and_fork(int pidfd, int cgroup_fd,
+                                    const struct wb_container *c,
                                     const struct wb_exec_request *req,
                                     const struct wb_seccomp_filter *filter,
                                     int sync, const struct winsize *ws,
                                     bool have_ws)
 {
   wb_error err = WB_ERROR_INIT;
+  /* A host directory has no business inside the container. */
+  if (cgroup_fd >= 0)
+    close(cgroup_fd);
   int type, code, fd;
   char *msg = NULL;
   if (wb_sync_recv(sync, &type, &code, &msg, &fd) <= 0 || type != WB_SYNC_GO)
@@ -168,11 +172,22 @@ int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
     return wb_error_set(err, errno, "socketpair");
   struct winsize ws = {0};
   bool have_ws = req->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0;
+  /* The helper is born in the container's cgroup when the driver and the
+   * kernel allow it (the command's process, its child, then is too);
+   * otherwise it joins before it forks.  Either way the command never runs
+   * outside the cgroup. */
+  struct wb_cgroup cgid = {sizeof cgid, c->cgroup_parent, c->id};
+  cleanup_close int cgroup_fd = wb_cgroup_dirfd(cgroup, &cgid);
+  bool in_cgroup = false;
   sigset_t old;
   wb_foreground_block_signals(&old);
   fflush(stdout);
   fflush(stderr);
-  pid_t helper = fork();
+  pid_t helper = -1;
+  if (cgroup_fd >= 0)
+    helper = wb_clone3(0, NULL, cgroup_fd, &in_cgroup);
+  if (cgroup_fd < 0 || (helper < 0 && errno == ENOSYS))
+    helper = fork();
   if (helper < 0) {
     r = wb_error_set(err, errno, "fork");
     close(sv[0]);
@@ -183,17 +198,14 @@ int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
   if (helper == 0) {
     close(sv[0]);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    join_and_fork(pidfd, c, req, &filter, sv[1], &ws, have_ws);
+    join_and_fork(pidfd, cgroup_fd, c, req, &filter, sv[1], &ws, have_ws);
   }
   close(sv[1]);
   cleanup_close int sync = sv[0];
-  /* The helper joins the container's cgroup before it forks, so the
-   * command never runs outside it. */
-  struct wb_cgroup cgid = {sizeof cgid, c->cgroup_parent, c->id};
   const struct wb_cgroup_ops *ops = cgroup->ops;
   struct wb_process p = {
       .pid = 0, .pidfd = -1, .pty_master = -1, .pty_stdin = req->interactive};
-  r = ops->enter(cgroup->data, &cgid, helper, err);
+  r = in_cgroup ? 0 : ops->enter(cgroup->data, &cgid, helper, err);
   if (r == 0 && (r = wb_sync_send(sync, WB_SYNC_GO, 0, NULL, -1)) < 0)
     r = wb_error_set(err, -r, "exec");
   if (r == 0)

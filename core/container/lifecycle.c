@@ -68,6 +68,22 @@ int wb_container_cgroup(struct wb_context *ctx, const struct wb_container *c,
                                  err);
 }
 
+int wb_cgroup_dirfd(const struct wb_driver *cgroup, const struct wb_cgroup *cg)
+{
+  int (*open_op)(void *, const struct wb_cgroup *, int *, wb_error *) =
+      WB_DRIVER_OP(cgroup, struct wb_cgroup_ops, open);
+  if (!open_op)
+    return -1;
+  cleanup_error wb_error err = WB_ERROR_INIT;
+  int fd = -1;
+  if (open_op(cgroup->data, cg, &fd, &err) < 0) {
+    wb_log(WB_LOG_DEBUG, "%s; joining the cgroup after clone instead",
+           err.msg ? err.msg : "cannot open the cgroup");
+    return -1;
+  }
+  return fd;
+}
+
 static int claim_some_name(struct wb_context *ctx, struct wb_container *c,
                            wb_error *err)
 {
@@ -250,6 +266,7 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
 
   struct wb_spawn s __attribute__((cleanup(spawn_clear))) = {
       .c = c,
+      .cgroup_fd = -1,
       .storage = storage,
       .rootfs = rootfs,
       .stdin_fd = p->stdin_fd,
@@ -266,11 +283,16 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   }
   p->pty_master = -1;
   cleanup_close int sync = -1;
+  /* Born in its cgroup where the driver and kernel allow it: the process
+   * never runs (or allocates) outside it, and there is no migration. */
+  cleanup_close int cgroup_fd = wb_cgroup_dirfd(cgroup, &cgid);
+  s.cgroup_fd = cgroup_fd;
   r = wb_spawn(&s, &p->pid, &p->pidfd, &sync, err);
-  wb_log_phase("start: cloned");
-  if (r == 0)
+  wb_log_phase(s.in_cgroup ? "start: cloned into cgroup" : "start: cloned");
+  if (r == 0 && !s.in_cgroup) {
     r = cg->enter(cgroup->data, &cgid, p->pid, err);
-  wb_log_phase("start: entered cgroup");
+    wb_log_phase("start: entered cgroup");
+  }
   if (r == 0) {
     c->pid = p->pid;
     c->start_time = wb_proc_start_time(p->pid);

@@ -49,6 +49,10 @@ struct wb_rootfs wb_container_rootfs(const char *root,
 /* The cgroup driver a container uses (recorded at create). */
 int wb_container_cgroup(struct wb_context *ctx, const struct wb_container *c,
                         struct wb_driver **out, wb_error *err);
+/* An O_PATH fd of the cgroup `cg` for clone3(CLONE_INTO_CGROUP), through
+ * the driver's open() (ABI 1.1), or -1 when the driver has none or it
+ * fails (logged): the process then joins through enter(). */
+int wb_cgroup_dirfd(const struct wb_driver *cgroup, const struct wb_cgroup *cg);
 
 /* Bring c->status up to date with reality: a "running" container whose
  * process or monitor is gone (crash, kill -9, pid reused) is "exited"; an

@@ -27,18 +27,49 @@
 #define NS_FLAGS                                                               \
   (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
-/* Fork-like clone3: returns 0 in the child.  With CLONE_NEWUSER every
- * other new namespace belongs to the new user namespace. */
-static pid_t clone_child(int *pidfd, bool userns)
+static pid_t clone3_args(struct clone_args *args)
 {
-  unsigned long long flags = NS_FLAGS | (userns ? CLONE_NEWUSER : 0);
+  return (pid_t)syscall(SYS_clone3, args, sizeof *args);
+}
+
+pid_t wb_clone3(unsigned long long flags, int *pidfd, int cgroup_fd,
+                bool *in_cgroup)
+{
   struct clone_args args = {
-      .flags = flags | CLONE_PIDFD,
+      .flags = flags | (pidfd ? CLONE_PIDFD : 0),
       .pidfd = (unsigned long long)(uintptr_t)pidfd,
       .exit_signal = SIGCHLD,
   };
-  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+  *in_cgroup = false;
+  if (cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = (unsigned long long)cgroup_fd;
+    pid_t pid = clone3_args(&args);
+    if (pid >= 0) {
+      *in_cgroup = true;
+      return pid;
+    }
+    /* 5.3-5.6 refuse the larger struct (E2BIG) or the flag (EINVAL); any
+     * other error would be the same without it. */
+    if (errno != E2BIG && errno != EINVAL)
+      return -1;
+    args.flags &= ~(unsigned long long)CLONE_INTO_CGROUP;
+    args.cgroup = 0;
+  }
+  pid_t pid = clone3_args(&args);
+  if (pid < 0 && errno == E2BIG)
+    errno = ENOSYS;
+  return pid;
+}
+
+/* Fork-like: returns 0 in the child.  With CLONE_NEWUSER every other new
+ * namespace belongs to the new user namespace. */
+static pid_t clone_child(int *pidfd, bool userns, int cgroup_fd,
+                         bool *in_cgroup)
+{
+  unsigned long long flags = NS_FLAGS | (userns ? CLONE_NEWUSER : 0);
+  pid_t pid = wb_clone3(flags, pidfd, cgroup_fd, in_cgroup);
+  if (pid < 0 && errno == ENOSYS) {
     *pidfd = -1;
     pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
   }
@@ -103,14 +134,18 @@ static int prepare(const struct wb_spawn *s, int sync, int *slave,
 }
 
 /* Everything until exec.  Returns only on failure.  Without a user
- * namespace the container's world is prepared while the runtime moves the
- * process into its cgroup (that write waits for an RCU grace period on
- * cgroup v1); nothing of the user's runs before GO, which comes once the
- * process is in its cgroup.  With one, GO also means the maps are written
- * and the root file system is mounted, so everything waits for it. */
+ * namespace the container's world is prepared while the runtime saves its
+ * state and, unless the process was born in its cgroup, moves it there
+ * (that write waits for an RCU grace period on cgroup v1); nothing of the
+ * user's runs before GO, which comes once the process is in its cgroup.
+ * With one, GO also means the maps are written and the root file system is
+ * mounted, so everything waits for it. */
 static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
 {
   const struct wb_container *c = s->c;
+  /* A host directory has no business inside the container. */
+  if (s->cgroup_fd >= 0)
+    close(s->cgroup_fd);
   bool early = !wb_userns_enabled(&c->sec);
   int slave = -1;
   int r = early ? 0 : wait_go(sync, err);
@@ -149,7 +184,7 @@ int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
   fflush(stderr);
   *pidfd = -1;
   bool userns = wb_userns_enabled(&s->c->sec);
-  pid_t child = clone_child(pidfd, userns);
+  pid_t child = clone_child(pidfd, userns, s->cgroup_fd, &s->in_cgroup);
   if (child < 0) {
     int e = errno;
     close(sv[0]);

@@ -22,7 +22,22 @@ struct wb_spawn {
   int stdin_fd, stdout_fd, stderr_fd;
   /* Compiled by the runtime (the child is a copy of it). */
   struct wb_seccomp_filter filter;
+  /* The container's cgroup directory (wb_cgroup_dirfd), or -1.  Borrowed;
+   * the child closes its copy first thing. */
+  int cgroup_fd;
+  /* Set by wb_spawn: the child was born in that cgroup (no enter()). */
+  bool in_cgroup;
 };
+
+/* clone3() like fork(), with `flags` (namespaces; CLONE_PIDFD is added
+ * when pidfd is not NULL) and, when cgroup_fd >= 0, CLONE_INTO_CGROUP so
+ * that the child starts in that cgroup; *in_cgroup says whether it did.  A
+ * kernel that knows clone3 but not that flag (5.3-5.6: E2BIG or EINVAL) gets
+ * a second clone3 without it.  Returns the child's pid, 0 in the child, or
+ * -1 with errno; ENOSYS means no usable clone3 at all (use clone(2) or
+ * fork()). */
+pid_t wb_clone3(unsigned long long flags, int *pidfd, int cgroup_fd,
+                bool *in_cgroup);
 
 /* Clone the child.  On success *pid, *pidfd and *sync (the runtime's end
  * of the channel) are set; the child waits for WB_SYNC_GO. */

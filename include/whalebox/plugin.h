@@ -253,6 +253,18 @@ struct wb_cgroup_ops {
   /* Optional: freeze (1) or thaw (0) every process in the cgroup. */
   int (*freeze)(void *driver, const struct wb_cgroup *cg, int frozen,
                 wb_error *err);
+
+  /* ABI 1.1, optional (NULL = unsupported; read only when `size` covers
+   * it): set *dirfd to an O_PATH|O_DIRECTORY|O_CLOEXEC descriptor of the
+   * cgroup's directory (made by create()), which the caller owns and
+   * closes.  The core hands it to clone3(CLONE_INTO_CGROUP, Linux 5.7) so
+   * that a container's processes are born in their cgroup, and then does
+   * not call enter() for them; enter() stays required, for kernels without
+   * that flag and for failures here (which are not fatal: the core logs
+   * them and falls back).  Only a cgroup2 directory works: v1 drivers
+   * leave it NULL. */
+  int (*open)(void *driver, const struct wb_cgroup *cg, int *dirfd,
+              wb_error *err);
 };
 
 /* ---- log drivers ------------------------------------------------------ */

@@ -1,5 +1,6 @@
-/* lifecycle.c - create, enter, kill, freeze and destroy a v2 cgroup. */
+/* lifecycle.c - create, enter, open, kill, freeze and destroy a v2 cgroup. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +106,25 @@ int v2_enter(void *data, const struct wb_cgroup *cg, pid_t pid, wb_error *err)
   char value[32];
   snprintf(value, sizeof(value), "%d", (int)pid);
   return cgfs_write(d->host, procs, value, err);
+}
+
+/* O_PATH is enough for CLONE_INTO_CGROUP (the kernel checks write access
+ * to cgroup.procs, as for enter(), not the descriptor's mode). */
+int v2_open(void *data, const struct wb_cgroup *cg, int *dirfd, wb_error *err)
+{
+  struct v2_driver *d = data;
+  const struct wb_host *h = d->host;
+  if (!d->mount)
+    return h->error(h, err, -ENOTSUP, "no cgroup2 filesystem mounted");
+  cleanup_free char *path = NULL;
+  int r = cgfs_cgroup_path(h, d->mount, cg, &path, err);
+  if (r < 0)
+    return r;
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return h->error(h, err, errno, "open %s", path);
+  *dirfd = fd;
+  return 0;
 }
 
 /* SIGKILL through cgroup.kill (Linux 5.14+) reaches processes forked while

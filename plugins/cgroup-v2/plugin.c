@@ -70,6 +70,7 @@ static const struct wb_cgroup_ops v2_ops = {
     .kill = v2_kill,
     .destroy = v2_destroy,
     .freeze = v2_freeze,
+    .open = v2_open,
 };
 
 static const struct wb_plugin v2_plugin = {

@@ -26,6 +26,7 @@ int v2_require_controller(struct v2_driver *d, const char *dir,
 /* lifecycle.c */
 int v2_create(void *data, const struct wb_cgroup *cg, wb_error *err);
 int v2_enter(void *data, const struct wb_cgroup *cg, pid_t pid, wb_error *err);
+int v2_open(void *data, const struct wb_cgroup *cg, int *dirfd, wb_error *err);
 int v2_kill(void *data, const struct wb_cgroup *cg, int sig, wb_error *err);
 int v2_destroy(void *data, const struct wb_cgroup *cg, wb_error *err);
 int v2_freeze(void *data, const struct wb_cgroup *cg, int frozen,

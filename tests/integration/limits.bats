@@ -215,3 +215,58 @@ teardown() {
   run wb rm -f st
   assert_no_cgroup_left
 }
+
+# strace of whalebox with this file's root, config and drivers, into
+# $TRACE (set by the caller: `run` is a subshell).  LeakSanitizer (the ASan
+# build) cannot run under ptrace.
+wb_strace() {
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+    strace -f -y -qq -s 64 -o "$TRACE" -e trace=clone3,openat,write \
+    "$WB_BIN" --config "$LIM_CONF" --root "$LIM_ROOT" --plugin-dir "$WB_PLUGIN_DIR" \
+    --cgroup-driver "$LIM_DRIVER" ${WB_TEST_STORAGE_DRIVER:+--storage-driver "$WB_TEST_STORAGE_DRIVER"} "$@"
+}
+
+# $TRACE has a clone3 with CLONE_INTO_CGROUP that gave a pid, its cgroup
+# fd was opened (O_PATH) on the cgroup of container $1 (a regex), and no
+# cgroup.procs was opened for writing or written to.
+assert_born_in_cgroup() {
+  local into fd procs
+  into=$(grep -E 'clone3\(\{flags=[^}]*CLONE_INTO_CGROUP.*cgroup=[0-9]+.*\) = [1-9][0-9]*$' "$TRACE" || true)
+  [[ -n "$into" ]] || fail "no clone3 with CLONE_INTO_CGROUP succeeded:" \
+    "$(grep -E 'clone3|cgroup' "$TRACE")"
+  fd=$(sed -nE 's/.*cgroup=([0-9]+).*/\1/p' <<<"$into" | head -n 1)
+  grep -qE "O_PATH.* = $fd<$(cgroup2_mount)/$LIM_PARENT/$1>\$" "$TRACE" ||
+    fail "clone3's cgroup fd $fd is not the container's cgroup $LIM_PARENT/$1:" \
+      "$into" "$(grep -E "O_PATH" "$TRACE")"
+  procs=$(grep -E 'cgroup\.procs' "$TRACE" | grep -E 'O_WRONLY|O_RDWR|^[0-9]+ +write\(' || true)
+  [[ -z "$procs" ]] || fail "a process was migrated through cgroup.procs:" "$procs"
+}
+
+@test "v2: run's first process and exec's are born in the cgroup (clone3 CLONE_INTO_CGROUP), never migrated" {
+  [[ "$LIM_DRIVER" == v2 ]] ||
+    skip "cgroup $LIM_DRIVER: CLONE_INTO_CGROUP takes only a cgroup2 directory, so v1 containers join through cgroup.procs"
+  command -v strace >/dev/null || skip "strace is not installed"
+  # A foreground run (strace -f would wait for a detached one's monitor).
+  # Inside, its cgroup is the root of its cgroup namespace.
+  TRACE=$BATS_TEST_TMPDIR/strace.run
+  run --separate-stderr wb_strace run --rm --cgroup-parent "$LIM_PARENT" busybox cat /proc/self/cgroup
+  assert_status 0
+  [[ "$output" == "0::/" ]] || fail "the container sees its cgroup as: $output" "$stderr"
+  assert_born_in_cgroup '[0-9a-f]{64}'
+  assert_no_cgroup_left
+  # The host's view of a detached container's pid 1.
+  run_d --name born busybox sleep 60
+  local pid
+  pid=$(wb inspect --format '{{.State.Pid}}' born)
+  [[ "$(cat "/proc/$pid/cgroup")" == "0::/$LIM_PARENT/$CID" ]] ||
+    fail "/proc/$pid/cgroup: $(cat "/proc/$pid/cgroup")"
+  # exec: its helper (and so the command, its child) is born in the cgroup.
+  TRACE=$BATS_TEST_TMPDIR/strace.exec
+  run --separate-stderr wb_strace exec born cat /proc/self/cgroup
+  assert_status 0
+  [[ "$output" == "0::/" ]] || fail "exec sees its cgroup as: $output" "$stderr"
+  assert_born_in_cgroup "$CID"
+  run wb rm -f born
+  assert_status 0
+  assert_no_cgroup_left
+}

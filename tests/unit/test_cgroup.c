@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -429,6 +431,12 @@ static void test_descriptor(void **state)
   assert_int_equal(fx.drv->desc->size, sizeof(struct wb_plugin));
   assert_int_equal(fx.ops->size, sizeof(struct wb_cgroup_ops));
   assert_non_null(fx.ops->freeze);
+  /* open() (ABI 1.1) gives a cgroup2 directory for CLONE_INTO_CGROUP: v2
+   * has it, v1 cannot (test_open checks what v2's gives). */
+  if (strcmp(fx.name, "v2") == 0)
+    assert_non_null(WB_DRIVER_OP(fx.drv, struct wb_cgroup_ops, open));
+  else
+    assert_null(WB_DRIVER_OP(fx.drv, struct wb_cgroup_ops, open));
 }
 
 /* On a hybrid host the v2 driver's probe names the controllers that are
@@ -744,6 +752,89 @@ static void test_memory_swap_order(void **state)
   destroy_ok("ctr4");
 }
 
+/* In a child of clone3(CLONE_INTO_CGROUP): is /proc/self/cgroup, read
+ * before doing anything else, "0::<want>"?  Exit 0 if so. */
+static _Noreturn void child_check_cgroup(const char *want)
+{
+  char buf[4096];
+  int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+  if (n <= 0)
+    _exit(2);
+  buf[n] = '\0';
+  buf[strcspn(buf, "\n")] = '\0';
+  _exit(strncmp(buf, "0::", 3) == 0 && strcmp(buf + 3, want) == 0 ? 0 : 1);
+}
+
+/* open() (v2 only, ABI 1.1): an O_PATH|O_DIRECTORY|O_CLOEXEC fd of the
+ * container's cgroup directory, which clone3(CLONE_INTO_CGROUP) accepts:
+ * the child is in the cgroup from its first instruction. */
+static void test_open(void **state)
+{
+  (void)state;
+  require_driver();
+  int (*open_op)(void *, const struct wb_cgroup *, int *, wb_error *) =
+      WB_DRIVER_OP(fx.drv, struct wb_cgroup_ops, open);
+  assert_non_null(open_op);
+  struct wb_cgroup cg = cgroup_of("ctr7");
+  wb_error err = WB_ERROR_INIT;
+  int fd = -1;
+  /* Before create(): an error naming the directory, no fd. */
+  assert_int_equal(open_op(fx.drv->data, &cg, &fd, &err), -ENOENT);
+  assert_contains(err.msg, fx.parent);
+  assert_contains(err.msg, "ctr7");
+  assert_int_equal(fd, -1);
+  wb_error_clear(&err);
+  /* Names that could leave the hierarchy are refused. */
+  struct wb_cgroup bad = {sizeof(bad), fx.parent, "../escape"};
+  assert_int_equal(open_op(fx.drv->data, &bad, &fd, &err), -EINVAL);
+  assert_int_equal(fd, -1);
+  wb_error_clear(&err);
+
+  create_ok("ctr7");
+  assert_int_equal(open_op(fx.drv->data, &cg, &fd, &err), 0);
+  assert_null(err.msg);
+  assert_true(fd >= 0);
+  char **dirs = cgroup_dirs("ctr7");
+  char *link = xasprintf("/proc/self/fd/%d", fd);
+  char target[4096];
+  ssize_t n = readlink(link, target, sizeof(target) - 1);
+  assert_true(n > 0);
+  target[n] = '\0';
+  assert_string_equal(target, dirs[0]);
+  struct stat a, b;
+  assert_int_equal(fstat(fd, &a), 0);
+  assert_int_equal(stat(dirs[0], &b), 0);
+  assert_true(S_ISDIR(a.st_mode));
+  assert_true(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+  struct statfs sfs;
+  assert_int_equal(fstatfs(fd, &sfs), 0);
+  assert_true(sfs.f_type == CGROUP2_SUPER_MAGIC);
+  int fl = fcntl(fd, F_GETFL);
+  assert_true(fl >= 0 && (fl & O_PATH) && (fl & O_DIRECTORY));
+  assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+
+  /* What the core does with it. */
+  const char *rel = dirs[0] + strlen(fx.v2_mount);
+  struct clone_args args = {
+      .flags = CLONE_INTO_CGROUP,
+      .exit_signal = SIGCHLD,
+      .cgroup = (unsigned long long)fd,
+  };
+  pid_t child = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+  if (child == 0)
+    child_check_cgroup(rel);
+  if (child < 0)
+    fail_msg("clone3(CLONE_INTO_CGROUP) into %s: %s", dirs[0], strerror(errno));
+  int status = wait_status(child);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    fail_msg("the child did not start in %s (status 0x%x)", rel, status);
+  close(fd);
+  destroy_ok("ctr7");
+  free(link);
+  free_dirs(dirs);
+}
+
 /* Real enforcement: 100 MiB touched under a 32 MiB limit is OOM-killed and
  * the kill is counted. */
 static void test_oom_kill(void **state)
@@ -919,6 +1010,10 @@ int main(void)
       {TEST(test_memory_swap_order), fx.skip_reason},
       {TEST(test_oom_kill), fx.skip_reason},
       {TEST(test_pids_limit), fx.skip_reason},
+      {TEST(test_open),
+       strcmp(fx.name, "v2") != 0
+           ? "cgroup v1 has no open(): CLONE_INTO_CGROUP needs cgroup2"
+           : fx.skip_reason},
   };
   size_t n_all = sizeof(all) / sizeof(all[0]), n = 0;
   struct CMUnitTest tests[sizeof(all) / sizeof(all[0])];

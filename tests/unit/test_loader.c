@@ -307,6 +307,39 @@ static void test_abi_1_0_driver_loads(void **state)
   free(path);
 }
 
+/* Ops appended in 1.1 are read only within the driver's table: a 1.0
+ * cgroup driver (whose table ends at freeze) loads and has no open(), even
+ * though the memory after its table is not NULL; a 1.1 one has it. */
+static void test_cgroup_open_respects_ops_size(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *file, *name;
+    bool has_open;
+  } cases[] = {{"cgroup-abi10.so", "abi10", false},
+               {"cgroup-dummy.so", "dummy", true}};
+  for (size_t i = 0; i < 2; i++) {
+    char *path = test_driver(cases[i].file);
+    wb_error err = WB_ERROR_INIT;
+    struct wb_driver *d = NULL;
+    if (wb_driver_open(path, WB_PLUGIN_CGROUP, cases[i].name, &d, &err) < 0)
+      fail_msg("%s: %s", cases[i].file, err.msg);
+    const struct wb_cgroup_ops *ops = d->ops;
+    assert_non_null(ops->enter);
+    if (cases[i].has_open) {
+      assert_int_equal(ops->size, sizeof(struct wb_cgroup_ops));
+      assert_non_null(WB_DRIVER_OP(d, struct wb_cgroup_ops, open));
+    } else {
+      assert_int_equal(ops->size, offsetof(struct wb_cgroup_ops, open));
+      assert_null(WB_DRIVER_OP(d, struct wb_cgroup_ops, open));
+    }
+    /* Ops of 1.0 are there whatever the size. */
+    assert_non_null(WB_DRIVER_OP(d, struct wb_cgroup_ops, destroy));
+    wb_driver_free(d);
+    free(path);
+  }
+}
+
 static void test_storage_drivers_declare_userns(void **state)
 {
   (void)state;
@@ -700,6 +733,7 @@ int main(void)
       cmocka_unit_test(test_bad_major),
       cmocka_unit_test(test_storage_drivers_declare_userns),
       T(test_abi_1_0_driver_loads),
+      T(test_cgroup_open_respects_ops_size),
       cmocka_unit_test(test_newer_minor),
       cmocka_unit_test(test_missing_getter),
       cmocka_unit_test(test_getter_returns_null),
