@@ -472,8 +472,8 @@ static ssize_t map_file_caps(const struct fst_copy *c, char *val, ssize_t len)
   if ((magic & VFS_CAP_REVISION_MASK) != VFS_CAP_REVISION_3)
     return len;
   const struct wb_rootfs *m = c->idmap;
-  uint32_t rootid = fst_map_id(m->uid_map, m->uid_map_len,
-                               le32toh(cap.rootid), c->idmap_to_host);
+  uint32_t rootid = fst_map_id(m->uid_map, m->uid_map_len, le32toh(cap.rootid),
+                               c->idmap_to_host);
   if (rootid == 0) {
     cap.magic_etc =
         htole32(VFS_CAP_REVISION_2 | (magic & VFS_CAP_FLAGS_EFFECTIVE));
