@@ -114,6 +114,8 @@ static void test_damaged_file_is_replaced(void **state)
   assert_int_equal(wb_seccomp_prepare_cached(root, &s, &got, &err), 0);
   assert_same(&fresh, &got);
   wb_seccomp_filter_clear(&got);
+  free(data);
+  data = NULL;
   assert_int_equal(read_file(file, &data, &len, &err), 0);
   assert_int_equal(truncate(file, (off_t)len - 3), 0);
   assert_int_equal(wb_seccomp_prepare_cached(root, &s, &got, &err), 0);
