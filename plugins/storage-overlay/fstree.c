@@ -6,8 +6,10 @@
 #include "fstree.h"
 
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <search.h>
 #include <stdio.h>
@@ -453,6 +455,36 @@ static bool in_list(const char *list, ssize_t len, const char *name)
   return false;
 }
 
+/* A namespaced file capability (v3) names the uid that is root for it as
+ * the host sees it: under a user namespace that is the container's root
+ * (e.g. 100000).  Copied through the mapping like the owners: a layer gets
+ * the container's id, and root's becomes a plain v2 capability that
+ * applies anywhere (kept as 100000 it would be ignored outside this
+ * mapping, and refused with EOVERFLOW through an idmapped layer).  Returns
+ * the new length of val. */
+static ssize_t map_file_caps(const struct fst_copy *c, char *val, ssize_t len)
+{
+  struct vfs_ns_cap_data cap;
+  if (len != (ssize_t)XATTR_CAPS_SZ_3)
+    return len;
+  memcpy(&cap, val, sizeof cap);
+  uint32_t magic = le32toh(cap.magic_etc);
+  if ((magic & VFS_CAP_REVISION_MASK) != VFS_CAP_REVISION_3)
+    return len;
+  const struct wb_rootfs *m = c->idmap;
+  uint32_t rootid = fst_map_id(m->uid_map, m->uid_map_len, le32toh(cap.rootid),
+                               c->idmap_to_host);
+  if (rootid == 0) {
+    cap.magic_etc =
+        htole32(VFS_CAP_REVISION_2 | (magic & VFS_CAP_FLAGS_EFFECTIVE));
+    memcpy(val, &cap, XATTR_CAPS_SZ_2);
+    return (ssize_t)XATTR_CAPS_SZ_2;
+  }
+  cap.rootid = htole32(rootid);
+  memcpy(val, &cap, sizeof cap);
+  return len;
+}
+
 static int copy_xattrs(struct fst_copy *c, const char *src, const char *dst,
                        bool sync, const char *rel)
 {
@@ -496,6 +528,8 @@ static int copy_xattrs(struct fst_copy *c, const char *src, const char *dst,
                          c->src_label, rel);
       break;
     }
+    if (c->idmap && strcmp(n, "security.capability") == 0)
+      vlen = map_file_caps(c, val, vlen);
     if (lsetxattr(dst, n, val, vlen, 0) < 0) {
       if (errno == ENOTSUP)
         /* The destination cannot hold this namespace (e.g. user.* on a

@@ -245,6 +245,46 @@ check_commit_unmaps() {
 @test "userns: commit writes container ids, not host ids [overlay]" { check_commit_unmaps overlay; }
 @test "userns: commit writes container ids, not host ids [bind]" { check_commit_unmaps bind; }
 
+# A file capability that container root sets is stored by the kernel as a
+# v3 capability naming the host uid of its root (rootid=100000).  The
+# committed layer must name the container's root (a plain v2 capability):
+# with the host's uid the capability is ignored without a user namespace,
+# and exec fails with EOVERFLOW under another mapping.  busybox has no
+# setcap, so the host writes exactly what the kernel would.
+check_commit_file_caps() {
+  command -v setcap >/dev/null ||
+    skip "setcap (libcap) is not installed: cannot write a file capability"
+  sec_run_d "$1" --uidmap "$MAP" -- \
+    sh -c 'mkdir /c && cp /bin/busybox /c/cat && touch /c/done; sleep 600'
+  local f i
+  for i in $(seq 50); do
+    f=$(find "$SEC_ROOT/containers/$CID" -path '*/c/done' 2>/dev/null | head -1)
+    [[ -n "$f" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$f" ]] || fail "/c/done not found under the container's directory"
+  setcap -n "$HOST_ROOT" cap_net_raw+ep "${f%/done}/cat" ||
+    fail "setcap -n $HOST_ROOT failed"
+  run sec_wb "$1" commit "$CID" "caps-$1"
+  assert_status 0
+  local map
+  for map in "" "--uidmap=0:200000:65536"; do
+    run sec_wb "$1" run --rm --cgroup-parent "$SEC_CG" ${map:+"$map"} \
+      --security-opt no-new-privileges=false -u 1000 "caps-$1" \
+      /c/cat /proc/self/status
+    assert_status 0
+    [[ "$(sec_status_field CapEff "$output")" == 0000000000002000 ]] ||
+      fail "committed file capability (run ${map:-without a user namespace}):" \
+        "$(grep -E '^Cap' <<<"$output")"
+  done
+  run sec_wb "$1" rm -f "$CID"
+  run sec_wb "$1" rmi "caps-$1"
+  assert_status 0
+}
+
+@test "userns: commit keeps file capabilities usable outside the mapping [overlay]" { check_commit_file_caps overlay; }
+@test "userns: commit keeps file capabilities usable outside the mapping [bind]" { check_commit_file_caps bind; }
+
 @test "userns: a stopped container starts again under its mapping" {
   sec_run_d overlay --uidmap "$MAP" -- sh -c 'cat /proc/self/uid_map; sleep 600'
   run sec_wb overlay stop -t 1 "$CID"

@@ -115,6 +115,7 @@ static void test_damaged_file_is_replaced(void **state)
   assert_same(&fresh, &got);
   wb_seccomp_filter_clear(&got);
   free(data);
+  data = NULL;
   assert_int_equal(read_file(file, &data, &len, &err), 0);
   assert_int_equal(truncate(file, (off_t)len - 3), 0);
   assert_int_equal(wb_seccomp_prepare_cached(root, &s, &got, &err), 0);
@@ -125,6 +126,64 @@ static void test_damaged_file_is_replaced(void **state)
   wb_seccomp_filter_clear(&got);
   wb_seccomp_filter_clear(&fresh);
   free(data);
+  free(file);
+}
+
+/* Cut at an instruction boundary the program still has a plausible
+ * length: it must not be used (or kept) either. */
+static void test_short_program_is_replaced(void **state)
+{
+  const char *root = *state;
+  struct wb_security s = {0};
+  wb_error err = WB_ERROR_INIT;
+  struct wb_seccomp_filter fresh = {0}, got = {0};
+  assert_int_equal(wb_seccomp_prepare_cached(root, &s, &fresh, &err), 0);
+  char *file = cache_file(root);
+  struct stat st;
+  assert_int_equal(stat(file, &st), 0);
+  off_t whole = st.st_size;
+  for (off_t cut = 8; cut <= 64; cut += 8) {
+    assert_int_equal(truncate(file, whole - cut), 0);
+    assert_int_equal(wb_seccomp_prepare_cached(root, &s, &got, &err), 0);
+    assert_same(&fresh, &got);
+    wb_seccomp_filter_clear(&got);
+    assert_int_equal(stat(file, &st), 0);
+    assert_int_equal(st.st_size, whole);
+  }
+  wb_seccomp_filter_clear(&fresh);
+  free(file);
+}
+
+/* A FIFO at the cache file's name, or a symlink to one, must not block
+ * the start of every container: it is not read, and a fresh compilation
+ * takes its place.  (Without the fix the test is killed by the alarm.) */
+static void test_fifo_and_symlink_are_not_read(void **state)
+{
+  const char *root = *state;
+  struct wb_security s = {0};
+  wb_error err = WB_ERROR_INIT;
+  struct wb_seccomp_filter fresh = {0}, got = {0};
+  assert_int_equal(wb_seccomp_prepare_cached(root, &s, &fresh, &err), 0);
+  char *file = cache_file(root);
+  char *fifo = xasprintf("%s/fifo", root);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  alarm(10);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(unlink(file), 0);
+    if (i == 0)
+      assert_int_equal(mkfifo(file, 0600), 0);
+    else
+      assert_int_equal(symlink(fifo, file), 0);
+    assert_int_equal(wb_seccomp_prepare_cached(root, &s, &got, &err), 0);
+    assert_same(&fresh, &got);
+    wb_seccomp_filter_clear(&got);
+    struct stat st;
+    assert_int_equal(lstat(file, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+  }
+  alarm(0);
+  wb_seccomp_filter_clear(&fresh);
+  free(fifo);
   free(file);
 }
 
@@ -161,6 +220,10 @@ int main(void)
                                       remove_root),
       cmocka_unit_test_setup_teardown(test_damaged_file_is_replaced, make_root,
                                       remove_root),
+      cmocka_unit_test_setup_teardown(test_short_program_is_replaced, make_root,
+                                      remove_root),
+      cmocka_unit_test_setup_teardown(test_fifo_and_symlink_are_not_read,
+                                      make_root, remove_root),
       cmocka_unit_test_setup_teardown(test_profiles_do_not_share, make_root,
                                       remove_root),
   };
