@@ -65,7 +65,8 @@ int wb_etc_files_in_memory(const struct wb_container *c, const char *dir,
                            int *fd, wb_error *err)
 {
   /* Writable by the container's root like Docker's files; the size is
-   * /dev/shm's, and the pages are charged to the container's cgroup. */
+   * /dev/shm's.  What the container writes there is charged to its cgroup
+   * (the runtime's first few hundred bytes may not be, on cgroup v1). */
   if (mount("whalebox-etc", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
             "mode=700,size=65536k") < 0)
     return wb_error_set(err, errno, "mount tmpfs on %s", dir);

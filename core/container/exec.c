@@ -154,6 +154,8 @@ static int await_child(int sync, struct wb_process *p, wb_error *err)
 int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
                       const struct wb_exec_request *req, wb_error *err)
 {
+  if (wb_userns_check_state(&c->sec, c->name, err) < 0)
+    return -EINVAL;
   struct wb_driver *cgroup;
   int r = wb_container_cgroup(ctx, c, &cgroup, err);
   if (r < 0)

@@ -237,6 +237,8 @@ static void reap(struct wb_process *p)
 int wb_container_start(struct wb_context *ctx, struct wb_container *c,
                        struct wb_process *p, wb_error *err)
 {
+  if (wb_userns_check_state(&c->sec, c->name, err) < 0)
+    return -EINVAL;
   struct wb_driver *storage, *cgroup;
   int r = wb_context_driver_named(ctx, WB_PLUGIN_STORAGE, c->storage_driver,
                                   &storage, err);

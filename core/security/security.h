@@ -97,6 +97,10 @@ int wb_userns_write_maps(pid_t pid, const struct wb_security *s, wb_error *err);
 int wb_userns_become_root(wb_error *err);
 void wb_userns_to_json(const struct wb_security *s, json_t *j);
 void wb_userns_from_json(struct wb_security *s, json_t *j);
+/* A recorded container with a user namespace mode must have usable maps
+ * (state.json may have been damaged): -EINVAL naming it otherwise. */
+int wb_userns_check_state(const struct wb_security *s, const char *name,
+                          wb_error *err);
 void wb_userns_clear(struct wb_security *s);
 
 /* For inspect and state. */

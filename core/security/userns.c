@@ -272,6 +272,26 @@ void wb_userns_from_json(struct wb_security *s, json_t *j)
   map_from_json(json_object_get(j, "GidMap"), &s->gid_map, &s->n_gid_map);
 }
 
+int wb_userns_check_state(const struct wb_security *s, const char *name,
+                          wb_error *err)
+{
+  if (!s->userns_mode)
+    return 0;
+  /* Fail closed: never run as the host's root a container whose files
+   * belong to a mapped root. */
+  wb_error ignored = WB_ERROR_INIT;
+  if (s->n_uid_map == 0 || s->n_gid_map == 0 ||
+      wb_idmap_check(s->uid_map, s->n_uid_map, "uid mapping", &ignored) < 0 ||
+      wb_idmap_check(s->gid_map, s->n_gid_map, "gid mapping", &ignored) < 0) {
+    wb_error_clear(&ignored);
+    return wb_error_set(err, -EINVAL,
+                        "container %s: its user namespace mapping (%s) in "
+                        "state.json is missing or damaged; remove it",
+                        name, s->userns_mode);
+  }
+  return 0;
+}
+
 void wb_userns_clear(struct wb_security *s)
 {
   free(s->userns_mode);

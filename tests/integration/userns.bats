@@ -297,6 +297,19 @@ check_commit_file_caps() {
     fail "restarted process is $(host_ids "$pid") on the host"
 }
 
+@test "userns: a container whose recorded mapping was lost is refused, never run as host root" {
+  sec_run_d overlay --uidmap "$MAP" -- sleep 600
+  run sec_wb overlay stop -t 1 "$CID"
+  assert_status 0
+  local st=$SEC_ROOT/containers/$CID/state.json
+  jq '.Security.UidMap = []' "$st" >"$st.new" && mv "$st.new" "$st"
+  run -125 --separate-stderr sec_wb overlay start "$CID"
+  assert_one_line_error
+  assert_contains "$stderr" "its user namespace mapping (private) in state.json is missing or damaged"
+  [[ "$(sec_wb overlay inspect --format '{{.State.Status}}' "$CID")" == exited ]] ||
+    fail "the container started"
+}
+
 @test "userns: inspect shows the mode and the maps" {
   sec_run_d overlay --uidmap 0:100000:1000 --gidmap 0:200000:1000 -- sleep 600
   run sec_wb overlay inspect "$CID"

@@ -125,6 +125,23 @@ static void test_flags(void **state)
   assert_int_equal(back.n_uid_map, 1);
   assert_int_equal(back.uid_map[0].count, 65536);
   assert_int_equal(back.n_gid_map, 1);
+  assert_int_equal(wb_userns_check_state(&back, "c", &err), 0);
+  wb_security_clear(&back);
+  /* A record that lost its map fails closed. */
+  json_t *damaged = json_pack("{s:s, s:[], s:[s]}", "UsernsMode", "remap",
+                              "UidMap", "GidMap", "0:100000:65536");
+  wb_security_from_json(&back, damaged);
+  json_decref(damaged);
+  assert_int_equal(wb_userns_check_state(&back, "c", &err), -EINVAL);
+  assert_non_null(strstr(err.msg, "container c: its user namespace mapping"));
+  wb_error_clear(&err);
+  wb_security_clear(&back);
+  damaged = json_pack("{s:s, s:[s], s:[s]}", "UsernsMode", "private", "UidMap",
+                      "0:100000", "GidMap", "0:100000:65536");
+  wb_security_from_json(&back, damaged);
+  json_decref(damaged);
+  assert_int_equal(wb_userns_check_state(&back, "c", &err), -EINVAL);
+  wb_error_clear(&err);
   wb_security_clear(&back);
   wb_security_clear(&s);
   /* remap without a mapping names the config file. */
