@@ -302,6 +302,15 @@ bool fst_userns(const struct wb_rootfs *fs)
          fs->uid_map_len > 0 && fs->gid_map_len > 0;
 }
 
+static bool host_mapped(const struct wb_idmap *map, uint32_t n, uint32_t id)
+{
+  for (uint32_t i = 0; i < n; i++)
+    if (id >= map[i].host_id &&
+        (uint64_t)id < (uint64_t)map[i].host_id + map[i].count)
+      return true;
+  return false;
+}
+
 uint32_t fst_map_id(const struct wb_idmap *map, uint32_t n, uint32_t id,
                     bool to_host)
 {
@@ -311,7 +320,14 @@ uint32_t fst_map_id(const struct wb_idmap *map, uint32_t n, uint32_t id,
     if (id >= from && (uint64_t)id < (uint64_t)from + map[i].count)
       return to + (id - from);
   }
-  return id;
+  /* An image id the container cannot have (outside its mapping) becomes
+   * a host id outside the mapping, "nobody" inside, as an idmapped layer
+   * shows it; kept as it is, it could land on a mapped host id (with
+   * 0:100000:65536 an image file of uid 100005 would be uid 5 inside). */
+  if (!to_host)
+    return id;
+  /* A host id outside every range shows as the overflow id inside. */
+  return host_mapped(map, n, WB_OVERFLOW_ID) ? 4294967294u : WB_OVERFLOW_ID;
 }
 
 void fst_copy_set_idmap(struct fst_copy *c, const struct wb_rootfs *fs,

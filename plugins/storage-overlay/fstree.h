@@ -52,8 +52,13 @@ void fst_copy_fini(struct fst_copy *c);
 
 /* Does fs carry a user namespace mapping (ABI 1.1 fields, non-empty)? */
 bool fst_userns(const struct wb_rootfs *fs);
-/* Translate one id: container -> host (to_host) or host -> container.  An id
- * outside the mapping is kept as it is (e.g. a whiteout's 0:0). */
+/* The kernel's overflow uid/gid: "nobody" (/proc/sys/kernel/overflowuid). */
+#define WB_OVERFLOW_ID 65534u
+/* Translate one id: container -> host (to_host) or host -> container.  An
+ * id outside the mapping becomes, towards the host, a host id outside the
+ * mapping (WB_OVERFLOW_ID unless that one is mapped), which the container
+ * sees as nobody; towards the container it is kept as it is (e.g. a
+ * whiteout's 0:0). */
 uint32_t fst_map_id(const struct wb_idmap *map, uint32_t n, uint32_t id,
                     bool to_host);
 /* Translate owners in this copy session when fs has a user namespace:

@@ -429,3 +429,30 @@ refused() {
   assert_status 0
   [[ ! -e "$SEC_ROOT/containers/$CID" ]] || fail "container directory left"
 }
+
+check_unmapped_image_ids() {
+  local tar=$SEC_TMP/odd.tar
+  cp "$BATS_FILE_TMPDIR/busybox.tar" "$tar"
+  mkdir -p "$SEC_TMP/extra"
+  echo odd >"$SEC_TMP/extra/odd"
+  # An image file owned by an id the container cannot have (above 65535):
+  # it must show as nobody, never as a mapped id (100005 - 100000 = 5).
+  tar -rf "$tar" -C "$SEC_TMP/extra" --owner=100005 --group=100005 \
+    --numeric-owner odd
+  run sec_wb "$1" import "$tar" "odd-$1"
+  assert_status 0
+  [[ "${2:-}" == copy ]] &&
+    printf 'storage: { overlay: { idmapped_layers = false; }; };\n' \
+      >"$SEC_ROOT/empty.conf"
+  run sec_wb "$1" run --rm --cgroup-parent "$SEC_CG" --uidmap "$MAP" \
+    "odd-$1" stat -c %u:%g /odd
+  : >"$SEC_ROOT/empty.conf"
+  assert_status 0
+  [[ "$output" == 65534:65534 ]] || fail "an unmapped image id shows as:" "$output"
+  run sec_wb "$1" rmi "odd-$1"
+  assert_status 0
+}
+
+@test "userns: image ids outside the mapping show as nobody [overlay idmapped]" { check_unmapped_image_ids overlay; }
+@test "userns: image ids outside the mapping show as nobody [overlay copy]" { check_unmapped_image_ids overlay copy; }
+@test "userns: image ids outside the mapping show as nobody [bind]" { check_unmapped_image_ids bind; }
