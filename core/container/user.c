@@ -144,11 +144,26 @@ int wb_user_switch(const char *spec, char **home, wb_error *err)
         break;
       }
   }
+  /* EINVAL: an id the container's user namespace does not map (without
+   * one, every id is valid). */
   if (setgroups(ngroups, groups) < 0)
-    return wb_error_set(err, errno, "setgroups");
+    return errno == EINVAL ? wb_error_set(err, -EINVAL,
+                                          "a supplementary group of %s is "
+                                          "not mapped in the container's "
+                                          "user namespace",
+                                          user)
+                           : wb_error_set(err, errno, "setgroups");
   if (setresgid(gid, gid, gid) < 0)
-    return wb_error_set(err, errno, "setgid %lu", gid);
+    return errno == EINVAL ? wb_error_set(err, -EINVAL,
+                                          "gid %lu is not mapped in the "
+                                          "container's user namespace",
+                                          gid)
+                           : wb_error_set(err, errno, "setgid %lu", gid);
   if (setresuid(uid, uid, uid) < 0)
-    return wb_error_set(err, errno, "setuid %lu", uid);
+    return errno == EINVAL ? wb_error_set(err, -EINVAL,
+                                          "uid %lu is not mapped in the "
+                                          "container's user namespace",
+                                          uid)
+                           : wb_error_set(err, errno, "setuid %lu", uid);
   return 0;
 }

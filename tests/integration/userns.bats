@@ -456,3 +456,18 @@ check_unmapped_image_ids() {
 @test "userns: image ids outside the mapping show as nobody [overlay idmapped]" { check_unmapped_image_ids overlay; }
 @test "userns: image ids outside the mapping show as nobody [overlay copy]" { check_unmapped_image_ids overlay copy; }
 @test "userns: image ids outside the mapping show as nobody [bind]" { check_unmapped_image_ids bind; }
+
+@test "userns errors: -u with an id the mapping does not cover says so, in run and exec" {
+  run -125 --separate-stderr sec_wb overlay run --rm --cgroup-parent "$SEC_CG" \
+    --uidmap 0:100000:1000 -u 5000 busybox true
+  assert_one_line_error
+  assert_contains "$stderr" "uid 5000 is not mapped in the container's user namespace"
+  run -125 --separate-stderr sec_wb overlay run --rm --cgroup-parent "$SEC_CG" \
+    --uidmap 0:100000:1000 -u 0:5000 busybox true
+  assert_one_line_error
+  assert_contains "$stderr" "gid 5000 is not mapped in the container's user namespace"
+  sec_run_d overlay --uidmap 0:100000:1000 -- sleep 600
+  run -125 --separate-stderr sec_wb overlay exec -u 0:4000 "$CID" true
+  assert_one_line_error
+  assert_contains "$stderr" "gid 4000 is not mapped in the container's user namespace"
+}
