@@ -33,6 +33,12 @@ static int exec_child(const struct wb_container *c,
 {
   if (setsid() < 0)
     return wb_error_set(err, errno, "setsid");
+  /* In a user namespace, be its root before making anything in the
+   * container (the pty would belong to an unmapped id: nobody inside);
+   * the user switch before exec still applies -u. */
+  int r;
+  if (wb_userns_enabled(&c->sec) && (r = wb_userns_become_root(err)) < 0)
+    return r;
   int master = -1, slave = -1;
   if (req->tty) {
     /* The container's root owns its /dev: resolve ptmx inside the root,
@@ -48,7 +54,7 @@ static int exec_child(const struct wb_container *c,
       return wb_error_set(err, -ENOTTY,
                           "container %s has no usable /dev/pts/ptmx", c->name);
     cleanup_free char *ptmx_path = wb_fd_path(ptmx);
-    int r = wb_pty_open(ptmx_path, &master, &slave, err);
+    r = wb_pty_open(ptmx_path, &master, &slave, err);
     if (r < 0)
       return r;
     r = wb_sync_send(sync, WB_SYNC_PTY, 0, NULL, master);

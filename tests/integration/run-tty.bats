@@ -165,6 +165,22 @@ EOF
   done
 }
 
+@test "exec -t under a user namespace: the pty belongs to the container's root" {
+  local id
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    id=$(wbrun -d --uidmap 0:100000:65536 busybox sleep 120) || fail "run -d failed"
+    run_in_pty <<EOS
+wbx exec -t $id sh -c 'stat -c %u:%g \$(tty)'
+wbx exec -t -u 1000 $id sh -c 'id -u; [ -t 0 ] && echo tty'
+EOS
+    assert_status 0
+    assert_equal "$output" $'0:5\n1000\ntty' # root, group tty (devpts gid=5)
+    wbx rm -f "$id" >/dev/null
+    rt_assert_clean "exec -t userns ($DRIVER)"
+  done
+}
+
 @test "exec -t: its own pty in the container; exec -it: typed input and exit code" {
   local id
   for DRIVER in "${RT_DRIVERS[@]}"; do
