@@ -52,11 +52,9 @@ int wb_etc_files_write(const struct wb_container *c, const char *dir,
     int r = write_file(path, text, len, err);
     if (r < 0)
       return r;
-    const struct wb_security *s = &c->sec;
-    if (wb_userns_enabled(s) &&
-        chown(path, wb_idmap_to_host(s->uid_map, s->n_uid_map, 0),
-              wb_idmap_to_host(s->gid_map, s->n_gid_map, 0)) < 0)
-      return wb_error_set(err, errno, "chown %s", path);
+    if (wb_userns_enabled(&c->sec) &&
+        (r = wb_userns_chown_root(&c->sec, path, err)) < 0)
+      return r;
   }
   return 0;
 }

@@ -219,11 +219,6 @@ static void prefer_child_error(int sync, wb_error *err)
   }
 }
 
-static void spawn_clear(struct wb_spawn *s)
-{
-  wb_seccomp_filter_clear(&s->filter);
-}
-
 static void reap(struct wb_process *p)
 {
   if (p->pid <= 0)
@@ -253,6 +248,11 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
    * than in create so containers created by older versions start too. */
   if (mkdir(target, 0755) < 0 && errno != EEXIST)
     return wb_error_set(err, errno, "mkdir %s", target);
+  struct wb_seccomp_filter filter
+      __attribute__((cleanup(wb_seccomp_filter_clear))) = {0};
+  r = wb_seccomp_prepare_cached(ctx->root, &c->sec, &filter, err);
+  if (r < 0)
+    return r;
   const struct wb_cgroup_ops *cg = cgroup->ops;
   struct wb_cgroup cgid = cgroup_of(c);
   r = cg->create(cgroup->data, &cgid, err);
@@ -266,7 +266,7 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
     return r;
   }
 
-  struct wb_spawn s __attribute__((cleanup(spawn_clear))) = {
+  struct wb_spawn s = {
       .c = c,
       .cgroup_fd = -1,
       .storage = storage,
@@ -274,15 +274,10 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
       .stdin_fd = p->stdin_fd,
       .stdout_fd = p->stdout_fd,
       .stderr_fd = p->stderr_fd,
+      .filter = &filter,
   };
   if (c->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &s.winsize) == 0)
     s.have_winsize = true;
-  r = wb_seccomp_prepare_cached(ctx->root, &c->sec, &s.filter, err);
-  if (r < 0) {
-    cleanup_error wb_error ignored = WB_ERROR_INIT;
-    cg->destroy(cgroup->data, &cgid, &ignored);
-    return r;
-  }
   p->pty_master = -1;
   cleanup_close int sync = -1;
   /* Born in its cgroup where the driver and kernel allow it: the process

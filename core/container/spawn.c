@@ -169,7 +169,7 @@ static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
       .stdin_fd = s->stdin_fd,
       .stdout_fd = s->stdout_fd,
       .stderr_fd = s->stderr_fd,
-      .filter = &s->filter,
+      .filter = s->filter,
   };
   return wb_exec_in_container(&x, err);
 }

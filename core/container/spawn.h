@@ -21,7 +21,7 @@ struct wb_spawn {
   /* stdio for the child when not a tty: -1 keeps ours. */
   int stdin_fd, stdout_fd, stderr_fd;
   /* Compiled by the runtime (the child is a copy of it). */
-  struct wb_seccomp_filter filter;
+  const struct wb_seccomp_filter *filter;
   /* The container's cgroup directory (wb_cgroup_dirfd), or -1.  Borrowed;
    * the child closes its copy first thing. */
   int cgroup_fd;

@@ -247,7 +247,7 @@ static int build(const struct wb_security *s, scmp_filter_ctx *out,
                  wb_error *err)
 {
   *out = NULL;
-  if (s->privileged || (s->seccomp && strcmp(s->seccomp, "unconfined") == 0))
+  if (wb_seccomp_none(s))
     return 0;
   cleanup_strv char **caps = wb_caps_effective(s);
   cleanup_seccomp scmp_filter_ctx f = NULL;

@@ -191,7 +191,7 @@ int wb_seccomp_prepare_cached(const char *root, const struct wb_security *s,
 {
   out->insns = NULL;
   out->len = 0;
-  if (s->privileged || (s->seccomp && strcmp(s->seccomp, "unconfined") == 0))
+  if (wb_seccomp_none(s))
     return 0;
   cleanup_free char *desc = describe(s);
   if (!desc)

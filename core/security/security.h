@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/types.h>
 #include <whalebox/plugin.h>
 
@@ -57,6 +58,11 @@ struct wb_seccomp_filter {
   struct sock_filter *insns;
   unsigned short len;
 };
+/* No filter at all: --privileged or seccomp=unconfined. */
+static inline bool wb_seccomp_none(const struct wb_security *s)
+{
+  return s->privileged || (s->seccomp && strcmp(s->seccomp, "unconfined") == 0);
+}
 int wb_seccomp_prepare(const struct wb_security *s,
                        struct wb_seccomp_filter *out, wb_error *err);
 /* The same, from <root>/cache when this profile was compiled before
@@ -93,6 +99,9 @@ static inline bool wb_userns_enabled(const struct wb_security *s)
 }
 /* In the runtime: write /proc/PID/{uid,gid}_map of a new process. */
 int wb_userns_write_maps(pid_t pid, const struct wb_security *s, wb_error *err);
+/* chown path to the host ids of the container's root. */
+int wb_userns_chown_root(const struct wb_security *s, const char *path,
+                         wb_error *err);
 /* In the container process, once the maps exist: become its root. */
 int wb_userns_become_root(wb_error *err);
 void wb_userns_to_json(const struct wb_security *s, json_t *j);

@@ -216,6 +216,15 @@ int wb_userns_write_maps(pid_t pid, const struct wb_security *s, wb_error *err)
   return r;
 }
 
+int wb_userns_chown_root(const struct wb_security *s, const char *path,
+                         wb_error *err)
+{
+  if (chown(path, wb_idmap_to_host(s->uid_map, s->n_uid_map, 0),
+            wb_idmap_to_host(s->gid_map, s->n_gid_map, 0)) < 0)
+    return wb_error_set(err, errno, "chown %s", path);
+  return 0;
+}
+
 int wb_userns_become_root(wb_error *err)
 {
   /* The runtime wrote gid_map with privilege, so setgroups is allowed. */

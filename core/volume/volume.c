@@ -432,10 +432,7 @@ static int give_to_userns_root(const struct wb_container *c, const char *data,
     return wb_error_set(err, errno, "stat %s", data);
   if (st.st_uid != 0 || st.st_gid != 0 || !dir_is_empty(data))
     return 0;
-  if (chown(data, wb_idmap_to_host(s->uid_map, s->n_uid_map, 0),
-            wb_idmap_to_host(s->gid_map, s->n_gid_map, 0)) < 0)
-    return wb_error_set(err, errno, "chown %s", data);
-  return 0;
+  return wb_userns_chown_root(s, data, err);
 }
 
 static int resolve_one(const char *root, const struct wb_container *c,

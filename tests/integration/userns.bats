@@ -466,6 +466,7 @@ check_unmapped_image_ids() {
     --uidmap 0:100000:1000 -u 0:5000 busybox true
   assert_one_line_error
   assert_contains "$stderr" "gid 5000 is not mapped in the container's user namespace"
+  assert_nothing_left
   sec_run_d overlay --uidmap 0:100000:1000 -- sleep 600
   run -125 --separate-stderr sec_wb overlay exec -u 0:4000 "$CID" true
   assert_one_line_error
