@@ -31,11 +31,10 @@ static char *module_path(void)
   return sibling ? sibling : xstrdup(WB_PKGLIBDIR "/" MODULE_NAME);
 }
 
-static int unavailable(wb_error *err, const char *path, const char *why)
+static int unavailable(wb_error *err, const char *detail)
 {
   return wb_error_set(err, -ENOENT,
-                      "image archive support is not available: %s: %s", path,
-                      why ? why : "unknown error");
+                      "image archive support is not available: %s", detail);
 }
 
 int wb_archive_get(const struct wb_archive_ops **out, wb_error *err)
@@ -52,28 +51,23 @@ int wb_archive_get(const struct wb_archive_ops **out, wb_error *err)
   if (!dl) {
     /* dlerror() already names the file. */
     const char *why = dlerror();
-    return wb_error_set(err, -ENOENT,
-                        "image archive support is not available: %s",
-                        why ? why : path);
+    return unavailable(err, why ? why : path);
   }
   dlerror();
   const struct wb_archive_ops *(*get)(void) =
       (const struct wb_archive_ops *(*)(void))dlsym(dl,
                                                     WB_ARCHIVE_MODULE_SYMBOL);
   const struct wb_archive_ops *ops = get ? get() : NULL;
-  int r = 0;
+  cleanup_free char *why = NULL;
   if (!ops)
-    r = unavailable(err, path, "no " WB_ARCHIVE_MODULE_SYMBOL);
+    why = xasprintf("%s: no " WB_ARCHIVE_MODULE_SYMBOL, path);
   else if (ops->abi != WB_ARCHIVE_MODULE_ABI || ops->size < sizeof *ops ||
            !ops->version || strcmp(ops->version, WB_VERSION) != 0)
-    r = wb_error_set(err, -ENOENT,
-                     "image archive support is not available: %s was built "
-                     "for whalebox %s, this is %s",
-                     path, ops->version ? ops->version : "(unknown)",
-                     WB_VERSION);
-  if (r < 0) {
+    why = xasprintf("%s was built for whalebox %s, this is %s", path,
+                    ops->version ? ops->version : "(unknown)", WB_VERSION);
+  if (why) {
     dlclose(dl);
-    return r;
+    return unavailable(err, why);
   }
   loaded = ops;
   *out = ops;

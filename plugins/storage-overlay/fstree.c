@@ -320,13 +320,12 @@ uint32_t fst_map_id(const struct wb_idmap *map, uint32_t n, uint32_t id,
     if (id >= from && (uint64_t)id < (uint64_t)from + map[i].count)
       return to + (id - from);
   }
-  /* An image id the container cannot have (outside its mapping) becomes
-   * a host id outside the mapping, "nobody" inside, as an idmapped layer
-   * shows it; kept as it is, it could land on a mapped host id (with
-   * 0:100000:65536 an image file of uid 100005 would be uid 5 inside). */
   if (!to_host)
     return id;
-  /* A host id outside every range shows as the overflow id inside. */
+  /* An image id the container cannot have becomes a host id outside the
+   * mapping, "nobody" inside, as an idmapped layer shows it; kept as it
+   * is, it could land on a mapped host id (with 0:100000:65536 an image
+   * file of uid 100005 would be uid 5 inside). */
   return host_mapped(map, n, WB_OVERFLOW_ID) ? 4294967294u : WB_OVERFLOW_ID;
 }
 
