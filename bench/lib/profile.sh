@@ -55,6 +55,7 @@ cleanup() {
   done
   awk -v w="$dir/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
     while read -r m; do umount -l "$m"; done
+  mountpoint -q "$dir/root/run" && umount "$dir/root/run"
   mountpoint -q "$dir" && umount "$dir"
   rm -rf --one-file-system "$dir"
 }

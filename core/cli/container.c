@@ -113,6 +113,10 @@ static int container_prune(struct wb_context *ctx, int argc, char **argv,
       continue;
     dir_usage = 0;
     nftw(c->dir, add_usage, 16, FTW_PHYS | FTW_MOUNT);
+    if (c->transient) {
+      cleanup_free char *rw = wb_container_rw_dir(ctx->root, c->id);
+      nftw(rw, add_usage, 16, FTW_PHYS | FTW_MOUNT);
+    }
     if (wb_container_force_remove(ctx, c, &e) < 0) {
       fprintf(stderr, "whalebox: container %.12s: %s\n", c->id, e.msg);
       ret = WB_EXIT_FAILURE;

@@ -83,9 +83,10 @@ static bool driver_is(const char *ref, const char *name)
   return strcmp(ref, name) == 0 || strstr(base, name) != NULL;
 }
 
-static json_t *graph_driver(const struct wb_container *c)
+static json_t *graph_driver(const char *root, const struct wb_container *c)
 {
-  cleanup_free char *storage = path_join(c->dir, "storage");
+  cleanup_free char *storage = NULL, *target = NULL;
+  wb_container_rootfs(root, c, &storage, &target);
   /* The merged root is mounted only in the container's own mount
    * namespace: from the host it is reached through its first process. */
   cleanup_free char *merged =
@@ -115,7 +116,7 @@ static json_t *graph_driver(const struct wb_container *c)
   return json_pack("{s:s?, s:o}", "Name", c->storage_driver, "Data", data);
 }
 
-static json_t *inspect_container(const struct wb_container *c)
+static json_t *inspect_container(const char *root, const struct wb_container *c)
 {
   const struct wb_limits *l = &c->limits;
   bool running = wb_container_running(c);
@@ -168,7 +169,7 @@ static json_t *inspect_container(const struct wb_container *c)
       "ResolvConfPath", json_sprintf("%s/resolv.conf", c->dir), "HostnamePath",
       json_sprintf("%s/hostname", c->dir), "HostsPath",
       json_sprintf("%s/hosts", c->dir), "Config", config, "HostConfig", host,
-      "GraphDriver", graph_driver(c), "LogPath", log_path, "Driver",
+      "GraphDriver", graph_driver(root, c), "LogPath", log_path, "Driver",
       c->storage_driver ? c->storage_driver : "", "Platform", "linux",
       "Drivers", "Storage", c->storage_driver, "Cgroup", c->cgroup_driver,
       "Log", c->log_driver);
@@ -392,7 +393,7 @@ WB_COMMAND(inspect, "inspect", "Show details of containers (JSON)")
     int r = wb_container_load(ctx->root, argv[i], &c, &e);
     if (r == 0) {
       wb_container_refresh(c);
-      o = inspect_container(c);
+      o = inspect_container(ctx->root, c);
     } else if (r == -ENOENT && !containers_only &&
                lookup_image(ctx, argv[i], &o) == 0) {
       wb_error_clear(&e);

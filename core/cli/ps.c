@@ -37,9 +37,10 @@ struct ps_row {
 };
 
 /* Only the fields ps shows: a full load would copy the whole state. */
-static struct wb_container *load_brief(const char *cdir, const char *id)
+static struct wb_container *load_brief(const char *dir_path)
 {
-  cleanup_free char *dir = path_join(cdir, id);
+  cleanup_free char *dir = xstrdup(dir_path);
+  const char *id = strrchr(dir, '/') + 1;
   cleanup_free char *path = path_join(dir, "state.json");
   /* One read and an in-memory parse: json_load_file reads a byte at a
    * time, which dominated ps with many containers. */
@@ -392,9 +393,9 @@ WB_COMMAND(ps, "ps", "List containers")
   if (r == 0 && optind < argc)
     r = wb_error_set(err, -EINVAL, "ps: unexpected argument '%s'",
                      argv[optind]);
-  cleanup_strv char **ids = NULL;
+  cleanup_strv char **dirs = NULL;
   if (r == 0)
-    r = wb_container_list_ids(ctx->root, &ids, err);
+    r = wb_container_list_dirs(ctx->root, &dirs, err);
   if (r < 0) {
     filters_free(&f);
     return r;
@@ -402,11 +403,10 @@ WB_COMMAND(ps, "ps", "List containers")
   /* As docker: a status filter looks at every container. */
   if (f.status)
     all = true;
-  cleanup_free char *cdir = wb_containers_dir(ctx->root);
-  size_t n = 0, total = strv_len(ids);
+  size_t n = 0, total = strv_len(dirs);
   struct ps_row *rows = xzalloc((total ? total : 1) * sizeof *rows);
   for (size_t i = 0; i < total; i++) {
-    struct wb_container *c = load_brief(cdir, ids[i]);
+    struct wb_container *c = load_brief(dirs[i]);
     if (!c)
       continue;
     if ((!all && !wb_container_running(c)) || !matches(&f, c)) {

@@ -20,7 +20,8 @@ struct wb_bind {
 struct wb_container {
   char *id;   /* 64 hex */
   char *name; /* unique */
-  char *dir;  /* <root>/containers/<id> */
+  char *dir;  /* <root>/containers/<id>, <root>/run/containers/<id> if
+                 transient */
   char *created;
 
   /* What to run (image defaults already merged in). */
@@ -33,6 +34,10 @@ struct wb_container {
   char *user;      /* USER[:GROUP] or NULL */
   char *hostname;
   bool tty, interactive, detach, auto_remove, read_only;
+  /* A foreground --rm container cannot outlive its `run`: its state is in
+   * the runroot's tmpfs (runroot.c), its writable layer in <root>/rw/<id>.
+   * Set where its state is found, not saved. */
+  bool transient;
   struct wb_bind *binds;
   size_t n_binds;
 
@@ -73,9 +78,23 @@ char *wb_container_new_id(void);
 char *wb_container_random_name(void);
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]* , at most 128 chars. */
 bool wb_container_name_valid(const char *name);
+/* 64 lower-case hex digits. */
+bool wb_container_id_valid(const char *s);
+
+/* ---- the runroot (container/runroot.c) ---- */
+/* <root>/run: whalebox's tmpfs for the name index and transient state. */
+char *wb_runroot(const char *root);
+/* Mount it if it is not there yet.  1 (and nothing done) when `create` is
+ * false and <root> does not exist: then there is nothing to find. */
+int wb_runroot_ensure(const char *root, bool create, wb_error *err);
+/* <root>/rw/<id>: the storage directory of a transient container. */
+char *wb_container_rw_dir(const char *root, const char *id);
 
 /* ---- persistence (container/state.c) ---- */
+/* <root>/containers: the state of containers that outlive a reboot. */
 char *wb_containers_dir(const char *root);
+/* That, or <root>/run/containers when `transient`. */
+char *wb_containers_dir_for(const char *root, bool transient);
 /* <root>/mnt: every container's root file system is mounted on this one
  * directory, each in its own private mount namespace, so a container
  * needs no mount point of its own.  Empty on the host. */
@@ -104,6 +123,8 @@ int wb_container_load_id(const char *root, const char *id,
                          struct wb_container **out, wb_error *err);
 /* Ids of all containers (NULL-terminated, maybe empty). */
 int wb_container_list_ids(const char *root, char ***ids, wb_error *err);
+/* The same as their state directories, on disk and in the runroot. */
+int wb_container_list_dirs(const char *root, char ***dirs, wb_error *err);
 
 /* ---- process identity (container/proc.c) ---- */
 /* Start time of pid (field 22 of /proc/PID/stat), 0 if gone. */

@@ -32,7 +32,8 @@ struct wb_rootfs wb_container_rootfs(const char *root,
                                      const struct wb_container *c, char **dir,
                                      char **target)
 {
-  *dir = path_join(c->dir, "storage");
+  *dir = c->transient ? wb_container_rw_dir(root, c->id)
+                      : path_join(c->dir, "storage");
   *target = wb_container_mount_point(root);
   return (struct wb_rootfs){
       .size = sizeof(struct wb_rootfs),
@@ -132,7 +133,11 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
   free(c->status);
   c->status = xstrdup("created");
 
-  cleanup_free char *cdir = wb_containers_dir(ctx->root);
+  c->transient = c->auto_remove && !c->detach;
+  r = wb_runroot_ensure(ctx->root, true, err);
+  if (r < 0)
+    return r;
+  cleanup_free char *cdir = wb_containers_dir_for(ctx->root, c->transient);
   r = mkdir_p(cdir, 0700, err);
   if (r < 0)
     return r;
@@ -402,6 +407,11 @@ int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
       ret = -1;
   }
   wb_log_phase("delete: storage removed");
+  if (c->transient && ret == 0) {
+    cleanup_free char *sdir = wb_container_rw_dir(ctx->root, c->id);
+    if (rm_rf(sdir, err) < 0)
+      ret = -1;
+  }
   if (c->dir && ret == 0 && rm_rf(c->dir, err) < 0)
     ret = -1;
   wb_log_phase("delete: state removed");

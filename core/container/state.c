@@ -1,4 +1,6 @@
-/* state.c - <root>/containers/<id>/state.json and <root>/names/<name>. */
+/* state.c - <root>/containers/<id>/state.json, or <root>/run/containers/<id>
+ * for a transient container, and the name index <root>/run/names/<name>
+ * (runroot.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,18 +67,30 @@ char *wb_container_mount_point(const char *root)
   return path_join(root, "mnt");
 }
 
+static char *transient_dir(const char *root)
+{
+  cleanup_free char *run = wb_runroot(root);
+  return path_join(run, "containers");
+}
+
+char *wb_containers_dir_for(const char *root, bool transient)
+{
+  return transient ? transient_dir(root) : wb_containers_dir(root);
+}
+
 static char *names_dir(const char *root)
 {
-  return path_join(root, "names");
+  cleanup_free char *run = wb_runroot(root);
+  return path_join(run, "names");
 }
 
 int wb_container_claim_name(const char *root, const char *name, const char *id,
                             wb_error *err)
 {
-  cleanup_free char *dir = names_dir(root);
-  int r = mkdir_p(dir, 0700, err);
+  int r = wb_runroot_ensure(root, true, err);
   if (r < 0)
     return r;
+  cleanup_free char *dir = names_dir(root);
   cleanup_free char *link = path_join(dir, name);
   /* symlink() is atomic and fails on an existing name: no lock needed. */
   if (symlink(id, link) == 0)
@@ -322,13 +336,28 @@ static int from_json(struct wb_container *c, json_t *j)
 int wb_container_load_id(const char *root, const char *id,
                          struct wb_container **out, wb_error *err)
 {
+  /* On disk first: most containers are there, and a transient one is
+   * never on disk. */
+  bool transient = false;
   cleanup_free char *cdir = wb_containers_dir(root);
   cleanup_free char *dir = path_join(cdir, id);
   cleanup_free char *path = path_join(dir, "state.json");
   cleanup_free char *text = NULL;
-  int r = wb_container_read_state(path, &text, NULL, err);
-  if (r < 0)
-    return r;
+  cleanup_error wb_error disk = WB_ERROR_INIT;
+  int r = wb_container_read_state(path, &text, NULL, &disk);
+  if (r < 0 && r != -ENOENT)
+    return wb_error_set(err, -disk.code, "%s", disk.msg);
+  if (r == -ENOENT) {
+    transient = true;
+    free(dir);
+    free(path);
+    cleanup_free char *tdir = transient_dir(root);
+    dir = path_join(tdir, id);
+    path = path_join(dir, "state.json");
+    r = wb_container_read_state(path, &text, NULL, err);
+    if (r < 0)
+      return r;
+  }
   json_error_t jerr;
   json_t *j = json_loads(text, 0, &jerr);
   if (!j)
@@ -339,6 +368,7 @@ int wb_container_load_id(const char *root, const char *id,
   if (r < 0)
     return wb_error_set(err, -EINVAL, "%s: incomplete state", path);
   c->dir = steal_pointer(&dir);
+  c->transient = transient;
   *out = steal_pointer(&c);
   return 0;
 }
@@ -351,18 +381,42 @@ static bool is_hex(const char *s)
   return true;
 }
 
-int wb_container_list_ids(const char *root, char ***ids, wb_error *err)
+bool wb_container_id_valid(const char *s)
 {
-  cleanup_free char *cdir = wb_containers_dir(root);
-  *ids = xzalloc(sizeof(char *));
+  return strlen(s) == 64 && is_hex(s);
+}
+
+static int list_in(const char *cdir, char ***dirs, wb_error *err)
+{
   cleanup_dir DIR *d = opendir(cdir);
   if (!d)
     return errno == ENOENT ? 0 : wb_error_set(err, errno, "open %s", cdir);
   struct dirent *de;
   while ((de = readdir(d)))
-    if (strlen(de->d_name) == 64 && is_hex(de->d_name))
-      strv_push(ids, de->d_name);
+    if (wb_container_id_valid(de->d_name)) {
+      cleanup_free char *dir = path_join(cdir, de->d_name);
+      strv_push(dirs, dir);
+    }
   return 0;
+}
+
+int wb_container_list_dirs(const char *root, char ***dirs, wb_error *err)
+{
+  *dirs = xzalloc(sizeof(char *));
+  cleanup_free char *cdir = wb_containers_dir(root);
+  cleanup_free char *tdir = transient_dir(root);
+  int r = list_in(cdir, dirs, err);
+  return r < 0 ? r : list_in(tdir, dirs, err);
+}
+
+int wb_container_list_ids(const char *root, char ***ids, wb_error *err)
+{
+  cleanup_strv char **dirs = NULL;
+  int r = wb_container_list_dirs(root, &dirs, err);
+  *ids = xzalloc(sizeof(char *));
+  for (char **p = dirs; r == 0 && *p; p++)
+    strv_push(ids, strrchr(*p, '/') + 1);
+  return r;
 }
 
 int wb_container_load(const char *root, const char *ref,
@@ -370,6 +424,11 @@ int wb_container_load(const char *root, const char *ref,
 {
   if (!*ref || strchr(ref, '/') || strcmp(ref, ".") == 0 ||
       strcmp(ref, "..") == 0)
+    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  int r = wb_runroot_ensure(root, false, err);
+  if (r < 0)
+    return r;
+  if (r > 0)
     return wb_error_set(err, -ENOENT, "no such container: %s", ref);
   /* Name first (exact), then full id, then unique id prefix. */
   cleanup_free char *ndir = names_dir(root);
@@ -388,7 +447,7 @@ int wb_container_load(const char *root, const char *ref,
                ? 0
                : wb_error_set(err, -ENOENT, "no such container: %s", ref);
   cleanup_strv char **ids = NULL;
-  int r = wb_container_list_ids(root, &ids, err);
+  r = wb_container_list_ids(root, &ids, err);
   if (r < 0)
     return r;
   const char *found = NULL;

@@ -94,29 +94,15 @@ static bool state_names_image(const char *path, const char *id)
 int wb_image_containers(const char *root, const char *id, char ***cids,
                         wb_error *err)
 {
+  cleanup_strv char **dirs = NULL;
+  int r = wb_container_list_dirs(root, &dirs, err);
+  if (r < 0)
+    return r;
   char **v = xzalloc(sizeof *v);
-  cleanup_free char *dir = path_join(root, "containers");
-  cleanup_dir DIR *d = opendir(dir);
-  if (!d) {
-    if (errno == ENOENT) {
-      *cids = v;
-      return 0;
-    }
-    strv_free(v);
-    return wb_error_set(err, errno, "open %s", dir);
-  }
-  struct dirent *de;
-  while ((errno = 0, de = readdir(d))) {
-    if (de->d_name[0] == '.')
-      continue;
-    cleanup_free char *state = xasprintf("%s/%s/state.json", dir, de->d_name);
+  for (char **p = dirs; *p; p++) {
+    cleanup_free char *state = path_join(*p, "state.json");
     if (state_names_image(state, id))
-      strv_push(&v, de->d_name);
-  }
-  if (errno) {
-    int e = errno;
-    strv_free(v);
-    return wb_error_set(err, e, "read %s", dir);
+      strv_push(&v, strrchr(*p, '/') + 1);
   }
   *cids = v;
   return 0;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../container/container.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/timefmt.h"
@@ -250,30 +251,18 @@ int wb_volume_users(const char *root, const char *name, const char *except_id,
                     char ***cids, wb_error *err)
 {
   cleanup_free char *data = wb_volume_data_path(root, name);
-  cleanup_free char *dir = path_join(root, "containers");
+  cleanup_strv char **dirs = NULL;
+  int r = wb_container_list_dirs(root, &dirs, err);
+  if (r < 0)
+    return r;
   char **v = xzalloc(sizeof *v);
-  cleanup_dir DIR *d = opendir(dir);
-  if (!d) {
-    if (errno == ENOENT) {
-      *cids = v;
-      return 0;
-    }
-    strv_free(v);
-    return wb_error_set(err, errno, "open %s", dir);
-  }
-  struct dirent *de;
-  while ((errno = 0, de = readdir(d))) {
-    if (de->d_name[0] == '.' ||
-        (except_id && strcmp(de->d_name, except_id) == 0))
+  for (char **p = dirs; *p; p++) {
+    const char *id = strrchr(*p, '/') + 1;
+    if (except_id && strcmp(id, except_id) == 0)
       continue;
-    cleanup_free char *state = xasprintf("%s/%s/state.json", dir, de->d_name);
+    cleanup_free char *state = path_join(*p, "state.json");
     if (state_uses(state, data))
-      strv_push(&v, de->d_name);
-  }
-  if (errno) {
-    int e = errno;
-    strv_free(v);
-    return wb_error_set(err, e, "read %s", dir);
+      strv_push(&v, id);
   }
   qsort(v, strv_len(v), sizeof *v, cmp_str);
   *cids = v;

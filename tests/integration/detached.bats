@@ -483,11 +483,9 @@ PY
     # shellcheck disable=SC2086
     assert_container_gone "${ids[$i]}" ${procs[$i]}
   done
-  [[ -z "$(ls -A "$WB_ROOT/containers")" ]] ||
-    fail "left in containers/: $(ls -A "$WB_ROOT/containers")"
-  if [[ -d "$WB_ROOT/names" ]]; then
-    [[ -z "$(ls -A "$WB_ROOT/names")" ]] || fail "names left: $(ls -A "$WB_ROOT/names")"
-  fi
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] ||
+    fail "containers left: $(root_container_ids "$WB_ROOT")"
+  [[ -z "$(root_names "$WB_ROOT")" ]] || fail "names left: $(root_names "$WB_ROOT")"
   [[ -z "$(test_cgroups)" ]] || fail "cgroups left:" "$(test_cgroups)"
   [[ -z "$(test_mounts)" ]] || fail "mounts left:" "$(test_mounts)"
 }

@@ -52,7 +52,7 @@ elapsed_ms() {
   run bash -c "yes | head -c 4000000 | timeout -k 1 30 script -qfec '$WB_BIN --config $WB_CONF --root $WB_ROOT --plugin-dir $WB_PLUGIN_DIR --cgroup-driver $WB_CGROUP_DRIVER run --cgroup-parent $WB_CG_PARENT -i -t --rm busybox sleep 1' /dev/null >/dev/null 2>&1"
   assert_status 0
   (($(elapsed_ms "$start") < 20000)) || fail "run -it took $(elapsed_ms "$start") ms"
-  [[ -z "$(ls -A "$WB_ROOT/containers")" ]] || fail "--rm left a container"
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "--rm left a container"
 }
 
 @test "run -d and exec -d keep none of the caller's descriptors" {
@@ -97,7 +97,7 @@ elapsed_ms() {
   run --separate-stderr wb_run -d --log-opt bogus=1 busybox echo hi
   assert_one_line_error
   assert_contains "$stderr" "unknown log option 'bogus'"
-  [[ -z "$(ls -A "$WB_ROOT/containers" 2>/dev/null)" ]] || fail "a container was left"
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "a container was left"
 }
 
 @test "a run that fails takes its anonymous volumes along" {
@@ -120,7 +120,7 @@ elapsed_ms() {
   local rc=0
   wait "$pid" || rc=$?
   [[ "$rc" == 137 ]] || fail "the foreground run exited $rc" "$(cat "$out")"
-  [[ -z "$(ls -A "$WB_ROOT/containers")" ]] || fail "rm -f left the container"
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "rm -f left the container"
 }
 
 @test "user errors on verbs: one line naming the value, 125, nothing left" {
@@ -145,7 +145,7 @@ invalid signal: NOPE|kill -s NOPE somebody
 start: unknown flag --bogus|start --bogus x
 working directory /etc/passwd|run -w /etc/passwd busybox true
 LIST
-  [[ -z "$(ls -A "$WB_ROOT/containers" 2>/dev/null)" ]] || fail "a container was left"
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "a container was left"
 }
 
 @test "an ambiguous id prefix is refused, a unique one works" {

@@ -234,7 +234,7 @@ teardown() {
     local id
     id=$(only_container_id)
     [[ "$id" =~ ^[0-9a-f]{64}$ ]] || fail "id is not 64 hex: $id"
-    [[ "$(readlink "$ROOT/names/web-1.a_b")" == "$id" ]] || fail "names/web-1.a_b does not point to $id"
+    [[ "$(root_name_target "$ROOT" web-1.a_b)" == "$id" ]] || fail "names/web-1.a_b does not point to $id"
     assert_equal "$(container_state "$id" .Name)" "web-1.a_b"
     run --separate-stderr wbx rm web-1.a_b
     assert_status 0
@@ -245,12 +245,12 @@ teardown() {
       run --separate-stderr wbrun busybox true
       assert_status 0
     done
-    mapfile -t names < <(ls -A "$ROOT/names")
+    mapfile -t names < <(root_names "$ROOT")
     [[ ${#names[@]} -eq 3 ]] || fail "expected 3 names, got:" "${names[@]}"
     for n in "${names[@]}"; do
       [[ "$n" =~ ^[a-z]+_[a-z]+[0-9]*$ ]] || fail "not a readable name: $n"
-      id=$(readlink "$ROOT/names/$n")
-      [[ "$id" =~ ^[0-9a-f]{64}$ && -d "$ROOT/containers/$id" ]] || fail "name $n -> '$id' is no container"
+      id=$(root_name_target "$ROOT" "$n")
+      [[ "$id" =~ ^[0-9a-f]{64}$ && -f "$(root_state_path "$ROOT" "$id")" ]] || fail "name $n -> '$id' is no container"
       assert_equal "$(container_state "$id" .Name)" "$n"
     done
     for id in $(container_ids); do
@@ -493,14 +493,16 @@ ls: $ROOT: No such file or directory"
 }
 
 # Each file or directory created on the state root's file system costs a
-# lot on some disks (an ext4 inode, and a discard when it goes): a --rm
-# container makes only its directory, state.json (written in place after
-# the first time), its storage directory and its name.
-@test "run --rm creates only a handful of files on the state root" {
+# lot on some disks (an ext4 inode, and a discard when it goes).  A --rm
+# container's state and name are in the runroot, a tmpfs (<root>/run); on
+# disk it makes only its storage directory <root>/rw/<id> (the driver makes
+# upper/ and work/ in it, by fd).
+@test "run --rm creates only its storage directory on the state root's disk" {
   command -v strace >/dev/null || skip "strace is not installed"
   for DRIVER in "${RT_DRIVERS[@]}"; do
     echo "driver: $DRIVER"
     wbrun --rm busybox true # the first run makes the root's directories
+    [[ "$(stat -f -c %T "$ROOT/run")" == tmpfs ]] || fail "$ROOT/run is not a tmpfs"
     local trace=$BATS_TEST_TMPDIR/strace.$DRIVER
     # LeakSanitizer (the ASan build) cannot run under ptrace.
     ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
@@ -509,13 +511,16 @@ ls: $ROOT: No such file or directory"
       --storage-driver "$DRIVER" --cgroup-driver "$RT_CGDRIVER" \
       run --rm --cgroup-parent "$CGPARENT" busybox true
     assert_status 0
-    local created
+    local created in_run
     created=$(grep -E 'O_CREAT|mkdir\(|symlink\(' "$trace" | grep -v EEXIST | grep -F "\"$ROOT/" |
       grep -vF "\"$ROOT/mnt/" | # the container's in-memory /etc files
       sed -E 's/^[0-9]+ +//; s/, 0[0-7]+\) += .*//' || true)
-    [[ $(wc -l <<<"$created") -le 4 ]] || fail "run --rm created more than 4 files by path under $ROOT:" "$created"
-    grep -qE '/(hosts|hostname|resolv\.conf|rootfs)"' <<<"$created" &&
-      fail "run --rm made /etc files or a mount point on disk:" "$created"
+    in_run=$(grep -F "\"$ROOT/run/" <<<"$created" || true)
+    created=$(grep -vF "\"$ROOT/run/" <<<"$created" || true)
+    [[ $(grep -c . <<<"$created") -eq 1 ]] || fail "run --rm created on disk, by path, other than its storage directory:" "$created"
+    grep -qE "^mkdir\(\"$ROOT/rw/[0-9a-f]{64}\"\$" <<<"$created" || fail "no storage directory in $ROOT/rw:" "$created"
+    grep -qE '/run/containers/[0-9a-f]{64}/state\.json' <<<"$in_run" || fail "no state.json in the runroot:" "$in_run"
+    grep -qE '/run/names/' <<<"$in_run" || fail "no name in the runroot:" "$in_run"
     [[ $(grep -cE '^[0-9]+ +rename(at2)?\(' "$trace") -le 1 ]] ||
       fail "state.json was replaced more than once:" "$(grep -E '^[0-9]+ +rename(at2)?\(' "$trace")"
     rt_assert_clean "--rm file count ($DRIVER)"

@@ -48,8 +48,10 @@ assert_nothing_left() {
   run sec_wb overlay ps -aq
   assert_status 0
   [[ -z "$output" ]] || fail "containers left:" "$output"
-  [[ -z "$(ls -A "$SEC_ROOT/containers" 2>/dev/null)" ]] ||
-    fail "container directories left:" "$(ls -A "$SEC_ROOT/containers")"
+  [[ -z "$(root_container_ids "$SEC_ROOT")" ]] ||
+    fail "container directories left:" "$(root_container_ids "$SEC_ROOT")"
+  [[ -z "$(root_names "$SEC_ROOT")" ]] || fail "names left:" "$(root_names "$SEC_ROOT")"
+  [[ -z "$(root_rw_dirs "$SEC_ROOT")" ]] || fail "writable layers left:" "$(root_rw_dirs "$SEC_ROOT")"
   [[ -z "$(sec_mounts)" ]] || fail "mounts left:" "$(sec_mounts)"
   local left
   left=$(find /sys/fs/cgroup -path "*/$SEC_CG/*" -type d 2>/dev/null)

@@ -140,11 +140,15 @@ static void fake_container(const char *root, const char *id, const char *source)
   assert_int_equal(write_file(state, text, strlen(text), NULL), 0);
 }
 
+/* Container ids as whalebox makes them (64 hex): listings skip others. */
+#define ID1 "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1"
+#define ID2 "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
+
 static void test_resolve_and_remove(void **state)
 {
   struct fixture *f = *state;
   cleanup_container struct wb_container *c = wb_container_new();
-  c->id = xstrdup("c1");
+  c->id = xstrdup(ID1);
   c->binds = xzalloc(3 * sizeof *c->binds);
   cleanup_free char *host = path_join(f->tmp, "host/deep");
   c->binds[0] = (struct wb_bind){xstrdup("named"), xstrdup("/a"), false};
@@ -170,19 +174,19 @@ static void test_resolve_and_remove(void **state)
 
   /* In use by a container: refused; the anonymous one is kept for rm -v
    * while another container still uses it. */
-  fake_container(f->root, "c1", c->binds[0].source);
+  fake_container(f->root, ID1, c->binds[0].source);
   assert_int_equal(wb_volume_remove(f->root, "named", NULL, &err), -EBUSY);
   assert_non_null(strstr(err.msg, "volume is in use"));
-  fake_container(f->root, "c2", c->binds[1].source);
+  fake_container(f->root, ID2, c->binds[1].source);
   assert_int_equal(wb_volume_remove_anonymous(f->root, c, &err), 0);
   assert_int_equal(stat(c->binds[1].source, &st), 0);
-  cleanup_free char *c2 = xasprintf("%s/containers/c2", f->root);
+  cleanup_free char *c2 = xasprintf("%s/containers/" ID2, f->root);
   assert_int_equal(rm_rf(c2, NULL), 0);
   assert_int_equal(wb_volume_remove_anonymous(f->root, c, &err), 0);
   assert_int_equal(stat(c->binds[1].source, &st), -1);
   /* Named volumes stay. */
   assert_int_equal(stat(named, &st), 0);
-  cleanup_free char *c1 = xasprintf("%s/containers/c1", f->root);
+  cleanup_free char *c1 = xasprintf("%s/containers/" ID1, f->root);
   assert_int_equal(rm_rf(c1, NULL), 0);
   uint64_t freed = 1;
   assert_int_equal(wb_volume_remove(f->root, "named", &freed, &err), 0);

@@ -24,9 +24,63 @@ wb_setup() {
   export WB_TMP WB_ROOT WB_CONF
 }
 
+# whalebox keeps a tmpfs of its own mounted on <root>/run (the runroot:
+# names and the state of foreground --rm containers).  Teardowns unmount it
+# before removing a root of theirs; only that mount, only under $1.
+unmount_runroot() {
+  [[ -n "${1:-}" ]] || return 0
+  if mountpoint -q "$1/run" 2>/dev/null; then
+    umount "$1/run" || return 1
+  fi
+}
+
+# Mount points on the host under $1 (field 5 of mountinfo, or mounts of
+# something under $1, field 4), except the runroot of a root $2 (if given),
+# which whalebox keeps mounted: what whalebox leaked.
+mounts_under() {
+  awk -v d="$1" -v keep="${2:+$2/run}" \
+    '(index($5, d) == 1 || index($4, d) == 1) && $5 != keep { print $5 }' /proc/self/mountinfo
+}
+
+# The containers whose state is under root $1: on disk and in the runroot.
+root_container_ids() {
+  local d
+  for d in "$1/containers" "$1/run/containers"; do
+    [[ -d "$d" ]] && ls -A "$d"
+  done
+  return 0
+}
+
+# state.json of container $2 under root $1, wherever it is.
+root_state_path() {
+  if [[ -e "$1/run/containers/$2" ]]; then
+    echo "$1/run/containers/$2/state.json"
+  else
+    echo "$1/containers/$2/state.json"
+  fi
+}
+
+# Container names under root $1, one per line.
+root_names() {
+  [[ -d "$1/run/names" ]] && ls -A "$1/run/names"
+  return 0
+}
+
+# The container that name $2 points to under root $1.
+root_name_target() {
+  readlink "$1/run/names/$2"
+}
+
+# Writable layers of foreground --rm containers under root $1.
+root_rw_dirs() {
+  [[ -d "$1/rw" ]] && find "$1/rw" -mindepth 1 -maxdepth 1 -type d -printf '%f\n'
+  return 0
+}
+
 # Call from teardown().  Refuse to remove anything but our own scratch dir.
 wb_teardown() {
   if [[ -n "${WB_TMP:-}" && "$WB_TMP" == /tmp/wb-bats.* ]]; then
+    unmount_runroot "${WB_ROOT:-}"
     rm -rf -- "$WB_TMP"
   fi
 }

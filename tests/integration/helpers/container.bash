@@ -95,12 +95,12 @@ proc_alive() {
 
 # A field of a container's state.json (jq path), by full id.
 state_field() {
-  jq -r "$2" "$WB_ROOT/containers/$1/state.json"
+  jq -r "$2" "$(root_state_path "$WB_ROOT" "$1")"
 }
 
 # Mounts under this test's scratch dir, as the host sees them.
 test_mounts() {
-  awk -v d="$WB_TMP" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo
+  mounts_under "$WB_TMP" "$WB_ROOT"
 }
 
 # The cgroup directories of this test's parent, in every hierarchy.
@@ -116,10 +116,12 @@ test_cgroups() {
 # ($2 $3: pid and start time, $4 $5: monitor pid and start time).
 assert_container_gone() {
   local id=$1
-  [[ ! -e "$WB_ROOT/containers/$id" ]] ||
-    fail "state dir of $id is left:" "$(tree_listing "$WB_ROOT/containers/$id" | head -20)"
-  if [[ -d "$WB_ROOT/names" ]]; then
-    [[ -z "$(find "$WB_ROOT/names" -lname "$id")" ]] || fail "a name of $id is left"
+  local d
+  for d in "$WB_ROOT/containers/$id" "$WB_ROOT/run/containers/$id" "$WB_ROOT/rw/$id"; do
+    [[ ! -e "$d" ]] || fail "$d is left:" "$(tree_listing "$d" | head -20)"
+  done
+  if [[ -d "$WB_ROOT/run/names" ]]; then
+    [[ -z "$(find "$WB_ROOT/run/names" -lname "$id")" ]] || fail "a name of $id is left"
   fi
   local cg
   cg=$(test_cgroups | grep "$id" || true)
@@ -147,13 +149,14 @@ wait_for() {
 }
 
 container_teardown() {
-  if [[ -n "${WB_ROOT:-}" && -d "$WB_ROOT/containers" ]]; then
+  if [[ -n "${WB_ROOT:-}" && -d "$WB_ROOT" ]]; then
     # Remember every process the test started, in case rm -f misses one.
-    local procs=() id
-    for id in $(ls "$WB_ROOT/containers"); do
-      [[ -f "$WB_ROOT/containers/$id/state.json" ]] || continue
+    local procs=() id state
+    for id in $(root_container_ids "$WB_ROOT"); do
+      state=$(root_state_path "$WB_ROOT" "$id")
+      [[ -f "$state" ]] || continue
       procs+=("$(jq -r '"\(.State.Pid) \(.State.StartTime) \(.State.MonitorPid) \(.State.MonitorStartTime)"' \
-        "$WB_ROOT/containers/$id/state.json" 2>/dev/null)")
+        "$state" 2>/dev/null)")
     done
     local ids
     ids=$(wb ps -aq --no-trunc 2>/dev/null)
@@ -175,6 +178,7 @@ container_teardown() {
       find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
     done
   fi
+  unmount_runroot "${WB_ROOT:-}"
   # Never rm -rf through a mount that was left behind.
   if [[ -n "${WB_TMP:-}" && -n "$(test_mounts)" ]]; then
     echo "# mounts left under $WB_TMP, not removing it: $(test_mounts)" >&2

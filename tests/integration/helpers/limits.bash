@@ -41,6 +41,7 @@ limits_teardown_file() {
   [[ -n "${LIM_TMP:-}" && "$LIM_TMP" == */wb-limits.* ]] || return 0
   limits_remove_containers
   limits_remove_parent
+  unmount_runroot "${LIM_ROOT:-}"
   rm -rf -- "$LIM_TMP"
 }
 
@@ -72,9 +73,7 @@ run_d() {
 
 # Entries of <root>/containers (ids), one per line.
 limits_containers() {
-  if [[ -d "$LIM_ROOT/containers" ]]; then
-    ls -A "$LIM_ROOT/containers"
-  fi
+  root_container_ids "$LIM_ROOT"
 }
 
 limits_remove_containers() {
@@ -152,9 +151,8 @@ assert_no_cgroup_left() {
 assert_no_container_left() {
   [[ -z "$(limits_containers)" ]] ||
     fail "state left in $LIM_ROOT/containers:" "$(limits_containers)"
-  if [[ -d "$LIM_ROOT/names" ]]; then
-    [[ -z "$(ls -A "$LIM_ROOT/names")" ]] || fail "names left: $(ls -A "$LIM_ROOT/names")"
-  fi
+  [[ -z "$(root_names "$LIM_ROOT")" ]] || fail "names left: $(root_names "$LIM_ROOT")"
+  [[ -z "$(root_rw_dirs "$LIM_ROOT")" ]] || fail "writable layers left: $(root_rw_dirs "$LIM_ROOT")"
 }
 
 # Remove our parent cgroup (and anything a failed test left below it: only

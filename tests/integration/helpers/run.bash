@@ -117,11 +117,9 @@ wait_bg() {
   wait "$BG_PID" || BG_STATUS=$?
 }
 
-# The ids in $ROOT/containers (one per line, maybe none).
+# The ids of the containers in $ROOT (one per line, maybe none).
 container_ids() {
-  if [[ -d "$ROOT/containers" ]]; then
-    ls -A "$ROOT/containers"
-  fi
+  root_container_ids "$ROOT"
 }
 
 # The only container's id; fails unless there is exactly one.
@@ -130,7 +128,7 @@ only_container_id() {
   ids=$(container_ids)
   n=$(grep -c . <<<"$ids" || true)
   [[ "$n" -eq 1 ]] || {
-    fail "expected exactly one container in $ROOT/containers, found $n:" "$ids"
+    fail "expected exactly one container in $ROOT, found $n:" "$ids"
     return 1
   }
   echo "$ids"
@@ -138,12 +136,12 @@ only_container_id() {
 
 # A field of a container's state.json (jq path), e.g. '.State.Pid'.
 container_state() {
-  jq -r "$2" "$ROOT/containers/$1/state.json"
+  jq -r "$2" "$(root_state_path "$ROOT" "$1")"
 }
 
-# Mount points (field 5 of mountinfo) on the host under $ROOT.
+# Mount points on the host under $ROOT but its runroot.
 host_mounts_under_root() {
-  awk -v r="$ROOT" 'index($5, r) == 1 || index($4, r) == 1 { print $5 }' /proc/self/mountinfo
+  mounts_under "$ROOT" "$ROOT"
 }
 
 # Cgroup directories below the test's cgroup parent (the containers'),
@@ -161,11 +159,11 @@ cgroups_under_parent() {
 rt_assert_clean() {
   local what=${1:-} left
   left=$(container_ids)
-  [[ -z "$left" ]] || fail "$what: container directories left in $ROOT/containers:" "$left"
-  if [[ -d "$ROOT/names" ]]; then
-    left=$(ls -A "$ROOT/names")
-    [[ -z "$left" ]] || fail "$what: names left in $ROOT/names:" "$left"
-  fi
+  [[ -z "$left" ]] || fail "$what: container directories left in $ROOT:" "$left"
+  left=$(root_names "$ROOT")
+  [[ -z "$left" ]] || fail "$what: names left in $ROOT/run/names:" "$left"
+  left=$(root_rw_dirs "$ROOT")
+  [[ -z "$left" ]] || fail "$what: writable layers left in $ROOT/rw:" "$left"
   left=$(host_mounts_under_root)
   [[ -z "$left" ]] || fail "$what: mounts left under $ROOT:" "$left"
   left=$(cgroups_under_parent)
@@ -237,6 +235,7 @@ rt_teardown() {
   for m in $(host_mounts_under_root | sort -r); do
     umount -l "$m" 2>/dev/null || true
   done
+  unmount_runroot "$ROOT"
   for d in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do
     [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
   done

@@ -65,7 +65,7 @@ sec_setup_file() {
 # Mounts under the state root, as the host sees them.
 sec_mounts() {
   [[ -n "${SEC_ROOT:-}" ]] || return 0
-  awk -v d="$SEC_ROOT" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo
+  mounts_under "$SEC_ROOT" "$SEC_ROOT"
 }
 
 sec_remove_cgroups() {
@@ -80,6 +80,7 @@ sec_remove_cgroups() {
 sec_teardown_file() {
   [[ -n "${SEC_CG:-}" ]] && sec_remove_cgroups
   if [[ -n "${SEC_ROOT:-}" && "$SEC_ROOT" == /var/tmp/wb-test.sec.* ]]; then
+    unmount_runroot "$SEC_ROOT"
     # Never rm -rf through a mount that was left behind.
     if [[ -n "$(sec_mounts)" ]]; then
       echo "# mounts left under $SEC_ROOT, not removing it: $(sec_mounts)" >&2
@@ -116,7 +117,7 @@ sec_kill_if_same() {
 sec_teardown() {
   # Remember every process the test started, in case rm -f misses one.
   local procs=() d
-  for d in "$SEC_ROOT"/containers/*/state.json; do
+  for d in "$SEC_ROOT"/containers/*/state.json "$SEC_ROOT"/run/containers/*/state.json; do
     [[ -f "$d" ]] || continue
     procs+=("$(jq -r '"\(.State.Pid) \(.State.StartTime) \(.State.MonitorPid) \(.State.MonitorStartTime)"' "$d" 2>/dev/null)")
   done

@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# runroot.bats - <root>/run, whalebox's own tmpfs (issue 8): the name index
+# and the whole state of foreground --rm containers live there, so a
+# `run --rm` creates no inode on the state root's disk but its writable
+# layer's.  Covers where things are, one name space across disk and tmpfs,
+# a runroot mounted afresh (names rebuilt; layers of an earlier boot
+# removed, those of this boot kept) and concurrent first use.
+
+load helpers/common
+load helpers/run
+
+setup_file() {
+  rt_setup_file
+}
+
+setup() {
+  rt_setup
+}
+
+teardown() {
+  rt_teardown
+}
+
+# How many mounts the host has on $1.
+mounts_on() {
+  awk -v m="$1" '$5 == m' /proc/self/mountinfo | grep -c . || true
+}
+
+@test "a foreground --rm container: state in the runroot, writable layer on disk, nothing left" {
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    wbrun_bg --rm --name fg busybox sh -c 'echo data >/written && echo ready && sleep 30'
+    wait_bg_output ready
+    local id
+    id=$(only_container_id)
+    [[ "$(stat -f -c %T "$ROOT/run")" == tmpfs ]] || fail "$ROOT/run is not a tmpfs"
+    [[ "$(awk -v m="$ROOT/run" '$5 == m { print $0 }' /proc/self/mountinfo)" == *nosuid,nodev,noexec* ]] ||
+      fail "runroot mount options:" "$(grep -F "$ROOT/run" /proc/self/mountinfo)"
+    [[ -f "$ROOT/run/containers/$id/state.json" ]] || fail "no state in the runroot"
+    [[ ! -e "$ROOT/containers/$id" ]] || fail "state of a --rm container on disk"
+    assert_equal "$(root_name_target "$ROOT" fg)" "$id"
+    # The writable layer is on the root's disk, not in memory.
+    [[ "$(stat -f -c %T "$ROOT/rw/$id")" != tmpfs ]] || fail "$ROOT/rw/$id is on a tmpfs"
+    if [[ $DRIVER == overlay ]]; then
+      assert_equal "$(cat "$ROOT/rw/$id/upper/written")" data
+      run --separate-stderr wbx inspect -f '{{.GraphDriver.Data.UpperDir}}' fg
+      assert_status 0
+      assert_equal "$output" "$ROOT/rw/$id/upper"
+    fi
+    run --separate-stderr wbx ps -q --no-trunc
+    assert_status 0
+    assert_equal "$output" "$id"
+    run --separate-stderr wbx exec fg cat /written
+    assert_status 0
+    assert_equal "$output" data
+    run --separate-stderr wbx stop -t 1 fg
+    assert_status 0
+    wait_bg
+    rt_assert_clean "foreground --rm ($DRIVER)"
+    [[ ! -e "$ROOT/rw/$id" ]] || fail "writable layer left"
+  done
+}
+
+@test "run -d and run without --rm keep their state on disk" {
+  run --separate-stderr wbrun -d --rm busybox sleep 30
+  assert_status 0
+  local d=$output
+  run --separate-stderr wbrun --name kept busybox true
+  assert_status 0
+  local k
+  k=$(root_name_target "$ROOT" kept)
+  [[ -f "$ROOT/containers/$d/state.json" ]] || fail "run -d --rm: state not on disk"
+  [[ -f "$ROOT/containers/$k/state.json" ]] || fail "run without --rm: state not on disk"
+  [[ -z "$(ls -A "$ROOT/run/containers")" ]] || fail "in the runroot:" "$(ls -A "$ROOT/run/containers")"
+  run --separate-stderr wbx rm -f "$d" kept
+  assert_status 0
+  rt_assert_clean "detached"
+}
+
+@test "one name space: a name held on disk or in the runroot is refused to the other, 125, nothing left" {
+  run --separate-stderr wbrun -d --name a busybox sleep 30
+  assert_status 0
+  local a=$output
+  run --separate-stderr wbrun --rm --name a busybox true
+  assert_error_line 125 'the container name "a" is already in use by container '"${a:0:12}"
+  wbrun_bg --rm --name b busybox sh -c 'echo ready && sleep 30'
+  wait_bg_output ready
+  local b
+  b=$(ls "$ROOT/run/containers")
+  run --separate-stderr wbrun -d --name b busybox true
+  assert_error_line 125 'the container name "b" is already in use by container '"${b:0:12}"
+  # Only a and b exist; the refused runs left no state, name or layer.
+  assert_equal "$(container_ids | sort)" "$(printf '%s\n' "$a" "$b" | sort)"
+  assert_equal "$(root_names "$ROOT" | sort)" "$(printf 'a\nb\n')"
+  assert_equal "$(root_rw_dirs "$ROOT")" "$b"
+  run --separate-stderr wbx rm -f a b
+  assert_status 0
+  wait_bg
+  rt_assert_clean "names"
+}
+
+@test "a runroot mounted afresh gets back the names of the containers on disk" {
+  run --separate-stderr wbrun -d --name keep busybox sleep 30
+  assert_status 0
+  local id=$output
+  umount "$ROOT/run"
+  [[ ! -e "$ROOT/run/names/keep" ]] || fail "the name outlived the tmpfs"
+  run --separate-stderr wbx inspect -f '{{.Id}}' keep
+  assert_status 0
+  assert_equal "$output" "$id"
+  assert_equal "$(mounts_on "$ROOT/run")" 1
+  run --separate-stderr wbrun --rm --name keep busybox true
+  assert_error_line 125 'is already in use'
+  run --separate-stderr wbx rm -f keep
+  assert_status 0
+  rt_assert_clean "rebuilt names"
+}
+
+@test "a runroot of a new boot removes the writable layers of an earlier boot; one of this boot keeps them" {
+  run --separate-stderr wbrun --rm busybox true # mounts the runroot
+  assert_status 0
+  local old new
+  old=$(printf 'a%.0s' {1..64})
+  new=$(printf 'b%.0s' {1..64})
+  # A layer left by a foreground --rm container of another boot.
+  mkdir -p "$ROOT/rw/$old/upper"
+  echo 00000000-0000-0000-0000-000000000000 >"$ROOT/rw/boot_id"
+  umount "$ROOT/run"
+  run --separate-stderr wbx inspect nothing-here
+  assert_error_line 125 'no such container: nothing-here'
+  [[ ! -e "$ROOT/rw/$old" ]] || fail "the layer of an earlier boot is still there"
+  assert_equal "$(cat "$ROOT/rw/boot_id")" "$(cat /proc/sys/kernel/random/boot_id)"
+  # Same boot: a container may still run on it; it stays.
+  mkdir -p "$ROOT/rw/$new/upper"
+  umount "$ROOT/run"
+  run --separate-stderr wbx inspect nothing-here
+  assert_status 125
+  [[ -d "$ROOT/rw/$new/upper" ]] || fail "a layer of this boot was removed"
+  rm -rf "${ROOT:?}/rw/$new"
+}
+
+@test "a lookup on a state root that does not exist creates nothing" {
+  local missing=$BATS_TEST_TMPDIR/missing-root
+  run --separate-stderr "$WB_BIN" --config "$RT_CONF" --root "$missing" --plugin-dir "$WB_PLUGIN_DIR" inspect x
+  assert_error_line 125 'no such container: x'
+  [[ ! -e "$missing" ]] || fail "created $missing"
+  assert_equal "$(mounts_on "$missing/run")" 0
+}
+
+@test "concurrent first runs mount the runroot once" {
+  local i pids=()
+  for i in 1 2 3 4; do
+    wbrun --rm busybox true &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do
+    wait "$i" || fail "a concurrent run failed"
+  done
+  assert_equal "$(mounts_on "$ROOT/run")" 1
+  rt_assert_clean "concurrent"
+}
