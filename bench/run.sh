@@ -1,13 +1,16 @@
 #!/bin/bash
 # bench/run.sh - Whalebox side by side with crun, runc, podman and docker.
 #
-# Usage: bench/run.sh [--quick] [--only LIST] [--build-dir DIR] [--rounds N]
-#                     [--out DIR] [--no-install]
+# Usage: bench/run.sh [--quick] [--only LIST] [--peers LIST] [--build-dir DIR]
+#                     [--rounds N] [--out DIR] [--no-install]
 #
 #   --quick          fewer rounds and containers, no 1000-container ps, peers
 #                    that are not installed are skipped (nothing installed)
 #   --only LIST      comma-separated measures: startup, detach, ps, memory,
 #                    exec, import, commit (default: all)
+#   --peers LIST     comma-separated peers to compare with: crun, runc, podman,
+#                    docker (default: all; the floor is always measured).
+#                    Fewer peers isolate what one of them does to the others
 #   --build-dir DIR  benchmark this existing build (DIR/core/whalebox and
 #                    DIR/plugins) instead of building build-bench (release)
 #   --rounds N       rounds of the start-up measure (default 20, quick 5)
@@ -28,13 +31,14 @@ source "$here/lib/setup.sh"
 source "$here/lib/cleanup.sh"
 
 usage() {
-  sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
 quick=0
 build_given=0
 only=startup,detach,ps,memory,exec,import,commit
+peers=crun,runc,podman,docker
 build=
 rounds=
 out=
@@ -45,6 +49,8 @@ while [[ $# -gt 0 ]]; do
   --quick) quick=1 install=0; shift ;;
   --only) only=${2:?--only needs a list}; shift 2 ;;
   --only=*) only=${1#*=}; shift ;;
+  --peers) peers=${2?--peers needs a list}; shift 2 ;;
+  --peers=*) peers=${1#*=}; shift ;;
   --build-dir) build=${2:?--build-dir needs a directory} build_given=1; shift 2 ;;
   --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
   --out) out=${2:?--out needs a directory}; shift 2 ;;
@@ -58,12 +64,19 @@ for m in ${only//,/ }; do
   *) die "unknown measure '$m' in --only" ;;
   esac
 done
+for p in ${peers//,/ }; do
+  case $p in
+  crun | runc | podman | docker) ;;
+  *) die "unknown peer '$p' in --peers" ;;
+  esac
+done
 [[ -z $rounds || $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds needs a positive number"
 [[ $(id -u) -eq 0 ]] || die "needs root (containers, cgroups, mounts)"
 wants() { [[ ,$only, == *,$1,* ]]; }
 
 full=0
-[[ $quick -eq 0 && $only == startup,detach,ps,memory,exec,import,commit ]] && full=1
+[[ $quick -eq 0 && $only == startup,detach,ps,memory,exec,import,commit &&
+  $peers == crun,runc,podman,docker ]] && full=1
 if [[ -z $out ]]; then
   if [[ $full -eq 1 ]]; then out=$here; else out=/var/tmp/wb-bench-out; fi
 fi
@@ -120,8 +133,11 @@ for p in crun runc podman; do
 done
 peer[docker]=false
 [[ -x /usr/bin/docker ]] && command -v dockerd >/dev/null && peer[docker]=true
+for p in crun runc podman docker; do
+  [[ ,$peers, == *,$p,* ]] || peer[$p]=false
+done
 if [[ $quick -eq 0 ]]; then
-  for p in crun runc podman docker; do
+  for p in ${peers//,/ }; do
     [[ ${peer[$p]} == true ]] || die "$p is not installed (run without --no-install, or use --quick)"
   done
 fi

@@ -88,7 +88,16 @@ static int exec_child(const struct wb_container *c,
 /* Forked helper: joins the namespaces, then clones the command's process
  * with CLONE_PARENT so that it is the runtime's own child, inside the
  * container's pid namespace. */
-static _Noreturn void join_and_fork(int pidfd, int cgroup_fd,
+/* How the helper gets into the container's cgroup: born there, moved by
+ * the runtime (enter), or moving itself (enter_self, set here). */
+struct helper_cgroup {
+  int fd; /* born there: the cgroup's directory, closed by the helper */
+  int (*enter_self)(void *, const struct wb_cgroup *, wb_error *);
+  const struct wb_driver *driver;
+  const struct wb_cgroup *cg;
+};
+
+static _Noreturn void join_and_fork(int pidfd, const struct helper_cgroup *hc,
                                     const struct wb_container *c,
                                     const struct wb_exec_request *req,
                                     const struct wb_seccomp_filter *filter,
@@ -97,13 +106,17 @@ static _Noreturn void join_and_fork(int pidfd, int cgroup_fd,
 {
   wb_error err = WB_ERROR_INIT;
   /* A host directory has no business inside the container. */
-  if (cgroup_fd >= 0)
-    close(cgroup_fd);
+  if (hc->fd >= 0)
+    close(hc->fd);
   int type, code, fd;
   char *msg = NULL;
   if (wb_sync_recv(sync, &type, &code, &msg, &fd) <= 0 || type != WB_SYNC_GO)
     _exit(WB_EXIT_FAILURE);
   free(msg);
+  if (hc->enter_self && hc->enter_self(hc->driver->data, hc->cg, &err) < 0) {
+    wb_sync_send(sync, WB_SYNC_ERROR, WB_EXIT_FAILURE, err.msg, -1);
+    _exit(WB_EXIT_FAILURE);
+  }
   /* Until it execs, the command's process runs the runtime's binary inside
    * the container's pid namespace: not dumpable, so no container process
    * can open its /proc/PID/exe (CVE-2019-5736).  execve makes it dumpable
@@ -203,17 +216,28 @@ int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
     sigprocmask(SIG_SETMASK, &old, NULL);
     return r;
   }
+  /* Not born there: the helper moves itself when the driver can (cheaper
+   * on cgroup v1, see enter_self), before it joins any namespace. */
+  struct helper_cgroup hc = {
+      .fd = cgroup_fd,
+      .enter_self =
+          in_cgroup ? NULL
+                    : WB_DRIVER_OP(cgroup, struct wb_cgroup_ops, enter_self),
+      .driver = cgroup,
+      .cg = &cgid,
+  };
   if (helper == 0) {
     close(sv[0]);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    join_and_fork(pidfd, cgroup_fd, c, req, &filter, sv[1], &ws, have_ws);
+    join_and_fork(pidfd, &hc, c, req, &filter, sv[1], &ws, have_ws);
   }
   close(sv[1]);
   cleanup_close int sync = sv[0];
   const struct wb_cgroup_ops *ops = cgroup->ops;
   struct wb_process p = {
       .pid = 0, .pidfd = -1, .pty_master = -1, .pty_stdin = req->interactive};
-  r = in_cgroup ? 0 : ops->enter(cgroup->data, &cgid, helper, err);
+  r = in_cgroup || hc.enter_self ? 0
+                                 : ops->enter(cgroup->data, &cgid, helper, err);
   if (r == 0 && (r = wb_sync_send(sync, WB_SYNC_GO, 0, NULL, -1)) < 0)
     r = wb_error_set(err, -r, "exec");
   if (r == 0)

@@ -280,6 +280,8 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
       .stdout_fd = p->stdout_fd,
       .stderr_fd = p->stderr_fd,
       .filter = &filter,
+      .cgroup = cgroup,
+      .cgid = &cgid,
   };
   if (c->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &s.winsize) == 0)
     s.have_winsize = true;
@@ -291,7 +293,7 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   s.cgroup_fd = cgroup_fd;
   r = wb_spawn(&s, &p->pid, &p->pidfd, &sync, err);
   wb_log_phase(s.in_cgroup ? "start: cloned into cgroup" : "start: cloned");
-  if (r == 0 && !s.in_cgroup) {
+  if (r == 0 && !s.in_cgroup && !s.enters_self) {
     r = cg->enter(cgroup->data, &cgid, p->pid, err);
     wb_log_phase("start: entered cgroup");
   }

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../plugin_loader.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
@@ -134,10 +135,12 @@ static int prepare(const struct wb_spawn *s, int sync, int *slave,
 }
 
 /* Everything until exec.  Returns only on failure.  Without a user
- * namespace the container's world is prepared while the runtime saves its
- * state and, unless the process was born in its cgroup, moves it there
- * (that write waits for an RCU grace period on cgroup v1); nothing of the
- * user's runs before GO, which comes once the process is in its cgroup.
+ * namespace the process first moves itself into its cgroup when the driver
+ * can do that (enter_self, cheaper than the runtime's move on cgroup v1)
+ * and was not born there; then the container's world is prepared while
+ * the runtime saves its state (and otherwise moves it into its cgroup);
+ * nothing of the user's runs before GO, which comes once the process is in
+ * its cgroup.
  * With one, GO also means the maps are written and the root file system is
  * mounted, so everything waits for it. */
 static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
@@ -148,7 +151,14 @@ static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
     close(s->cgroup_fd);
   bool early = !wb_userns_enabled(&c->sec);
   int slave = -1;
-  int r = early ? 0 : wait_go(sync, err);
+  int r = 0;
+  if (s->enters_self) {
+    int (*enter_self)(void *, const struct wb_cgroup *, wb_error *) =
+        WB_DRIVER_OP(s->cgroup, struct wb_cgroup_ops, enter_self);
+    r = enter_self(s->cgroup->data, s->cgid, err);
+  }
+  if (r == 0 && !early)
+    r = wait_go(sync, err);
   if (r == 0)
     r = prepare(s, sync, &slave, err);
   if (r == 0 && early)
@@ -185,6 +195,9 @@ int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
   *pidfd = -1;
   bool userns = wb_userns_enabled(&s->c->sec);
   pid_t child = clone_child(pidfd, userns, s->cgroup_fd, &s->in_cgroup);
+  /* Decided alike in both processes. */
+  s->enters_self = child >= 0 && !userns && !s->in_cgroup && s->cgroup &&
+                   WB_DRIVER_OP(s->cgroup, struct wb_cgroup_ops, enter_self);
   if (child < 0) {
     int e = errno;
     close(sv[0]);

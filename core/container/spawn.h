@@ -27,6 +27,13 @@ struct wb_spawn {
   int cgroup_fd;
   /* Set by wb_spawn: the child was born in that cgroup (no enter()). */
   bool in_cgroup;
+  /* The cgroup driver and the container's cgroup: when the driver has
+   * enter_self (ABI 1.2) and the child was not born in its cgroup, the
+   * child moves itself there first thing (no user namespace only). */
+  const struct wb_driver *cgroup;
+  const struct wb_cgroup *cgid;
+  /* Set by wb_spawn: the child enters its cgroup itself (no enter()). */
+  bool enters_self;
 };
 
 /* clone3() like fork(), with `flags` (namespaces; CLONE_PIDFD is added

@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define WB_PLUGIN_ABI_MAJOR 1
-#define WB_PLUGIN_ABI_MINOR 1
+#define WB_PLUGIN_ABI_MINOR 2
 
 /* Name of the single exported getter. */
 #define WB_PLUGIN_ENTRY whalebox_plugin_entry
@@ -265,6 +265,17 @@ struct wb_cgroup_ops {
    * leave it NULL. */
   int (*open)(void *driver, const struct wb_cgroup *cg, int *dirfd,
               wb_error *err);
+
+  /* ABI 1.2, optional (NULL = unsupported; read only when `size` covers
+   * it): move the calling process into the cgroup.  When open() gave no
+   * descriptor, the core calls this in a container's first process right
+   * after clone, before it does anything else (one thread, nothing of the
+   * user's exec'd yet), instead of enter() from the runtime.  A failure
+   * fails the start with the driver's message.  Why: on cgroup v1 a thread
+   * that moves itself by writing 0 to a hierarchy's `tasks` file skips the
+   * global lock that a write to cgroup.procs takes, whose every taker waits
+   * for an RCU grace period (1-3 ms per container start). */
+  int (*enter_self)(void *driver, const struct wb_cgroup *cg, wb_error *err);
 };
 
 /* ---- log drivers ------------------------------------------------------ */

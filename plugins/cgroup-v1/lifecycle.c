@@ -121,11 +121,11 @@ int v1_create(void *data, const struct wb_cgroup *cg, wb_error *err)
   return 0;
 }
 
-int v1_enter(void *data, const struct wb_cgroup *cg, pid_t pid, wb_error *err)
+/* Write `value` to `file` of the cgroup in every hierarchy. */
+static int write_each_hierarchy(struct v1_driver *d, const struct wb_cgroup *cg,
+                                const char *file, const char *value,
+                                wb_error *err)
 {
-  struct v1_driver *d = data;
-  char value[32];
-  snprintf(value, sizeof(value), "%d", (int)pid);
   for (int c = 0; c < V1_NCONTROLLERS; c++) {
     if (!v1_first_of_hierarchy(d, c))
       continue;
@@ -133,14 +133,29 @@ int v1_enter(void *data, const struct wb_cgroup *cg, pid_t pid, wb_error *err)
     int r = cgfs_cgroup_path(d->host, d->mount[c], cg, &path, err);
     if (r < 0)
       return r;
-    cleanup_free char *procs = cgfs_join(path, "cgroup.procs");
-    if (!procs)
+    cleanup_free char *target = cgfs_join(path, file);
+    if (!target)
       return d->host->error(d->host, err, ENOMEM, "enter");
-    r = cgfs_write(d->host, procs, value, err);
+    r = cgfs_write(d->host, target, value, err);
     if (r < 0)
       return r;
   }
   return 0;
+}
+
+int v1_enter(void *data, const struct wb_cgroup *cg, pid_t pid, wb_error *err)
+{
+  char value[32];
+  snprintf(value, sizeof(value), "%d", (int)pid);
+  return write_each_hierarchy(data, cg, "cgroup.procs", value, err);
+}
+
+/* The caller is one thread (the core promises it): moving that thread,
+ * named as 0 in `tasks`, is moving the process, and the kernel then skips
+ * cgroup_threadgroup_rwsem, whose writers wait for an RCU grace period. */
+int v1_enter_self(void *data, const struct wb_cgroup *cg, wb_error *err)
+{
+  return write_each_hierarchy(data, cg, "tasks", "0", err);
 }
 
 int v1_kill(void *data, const struct wb_cgroup *cg, int sig, wb_error *err)

@@ -75,6 +75,7 @@ static const struct wb_cgroup_ops v1_ops = {
     .kill = v1_kill,
     .destroy = v1_destroy,
     .freeze = v1_freeze,
+    .enter_self = v1_enter_self,
 };
 
 static const struct wb_plugin v1_plugin = {

@@ -39,6 +39,7 @@ int v1_require(const struct v1_driver *d, int c, const char *what,
 /* lifecycle.c */
 int v1_create(void *data, const struct wb_cgroup *cg, wb_error *err);
 int v1_enter(void *data, const struct wb_cgroup *cg, pid_t pid, wb_error *err);
+int v1_enter_self(void *data, const struct wb_cgroup *cg, wb_error *err);
 int v1_kill(void *data, const struct wb_cgroup *cg, int sig, wb_error *err);
 int v1_destroy(void *data, const struct wb_cgroup *cg, wb_error *err);
 int v1_freeze(void *data, const struct wb_cgroup *cg, int frozen,

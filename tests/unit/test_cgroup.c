@@ -835,6 +835,75 @@ static void test_open(void **state)
   free_dirs(dirs);
 }
 
+/* Does <dir>/cgroup.procs list pid? */
+static bool procs_list(const char *dir, pid_t pid)
+{
+  char *path = xasprintf("%s/cgroup.procs", dir);
+  char *text = read_text(path);
+  free(path);
+  bool found = false;
+  for (char *s = text; s && *s && !found;) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s)
+      break;
+    found = v == (long)pid;
+    s = end + (*end == '\n');
+  }
+  free(text);
+  return found;
+}
+
+/* enter_self() (v1, ABI 1.2): a one-thread process moves itself into every
+ * hierarchy of its cgroup; before create() it fails naming the directory
+ * and moves nothing. */
+static void test_enter_self(void **state)
+{
+  (void)state;
+  require_driver();
+  int (*enter_self)(void *, const struct wb_cgroup *, wb_error *) =
+      WB_DRIVER_OP(fx.drv, struct wb_cgroup_ops, enter_self);
+  assert_non_null(enter_self);
+  struct wb_cgroup cg = cgroup_of("ctr8");
+  wb_error err = WB_ERROR_INIT;
+  assert_int_equal(enter_self(fx.drv->data, &cg, &err), -ENOENT);
+  assert_contains(err.msg, "ctr8");
+  wb_error_clear(&err);
+
+  create_ok("ctr8");
+  int go[2], done[2];
+  assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+  assert_int_equal(pipe2(done, O_CLOEXEC), 0);
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(go[1]);
+    close(done[0]);
+    wb_error cerr = WB_ERROR_INIT;
+    char c = enter_self(fx.drv->data, &cg, &cerr) == 0 ? 'y' : 'n';
+    if (write(done[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+      _exit(3);
+    _exit(0);
+  }
+  close(done[1]);
+  close(go[0]);
+  char c = 0;
+  assert_int_equal(read(done[0], &c, 1), 1);
+  assert_int_equal(c, 'y');
+  char **dirs = cgroup_dirs("ctr8");
+  for (size_t i = 0; dirs[i]; i++)
+    if (!procs_list(dirs[i], child))
+      fail_msg("%s/cgroup.procs does not list %d", dirs[i], (int)child);
+  /* The test process itself did not move. */
+  assert_false(procs_list(dirs[0], getpid()));
+  close(go[1]);
+  close(done[0]);
+  assert_int_equal(wait_status(child), 0);
+  free_dirs(dirs);
+  destroy_ok("ctr8");
+}
+
 /* Real enforcement: 100 MiB touched under a 32 MiB limit is OOM-killed and
  * the kill is counted. */
 static void test_oom_kill(void **state)
@@ -1013,6 +1082,11 @@ int main(void)
       {TEST(test_open),
        strcmp(fx.name, "v2") != 0
            ? "cgroup v1 has no open(): CLONE_INTO_CGROUP needs cgroup2"
+           : fx.skip_reason},
+      {TEST(test_enter_self),
+       strcmp(fx.name, "v1") != 0
+           ? "cgroup v2 has no enter_self(): its containers are cloned into "
+             "their cgroup"
            : fx.skip_reason},
   };
   size_t n_all = sizeof(all) / sizeof(all[0]), n = 0;
