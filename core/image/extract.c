@@ -34,10 +34,25 @@ void wb_extract_init(struct wb_extract *x, int root_fd)
 {
   memset(x, 0, sizeof *x);
   x->root_fd = root_fd;
+  x->dir_fd = -1;
+  x->umask = umask(0);
+  umask(x->umask);
+  x->euid = geteuid();
+  x->egid = getegid();
+}
+
+static void forget_dir(struct wb_extract *x)
+{
+  if (x->dir_fd >= 0)
+    close(x->dir_fd);
+  x->dir_fd = -1;
+  free(x->dir_path);
+  x->dir_path = NULL;
 }
 
 void wb_extract_free(struct wb_extract *x)
 {
+  forget_dir(x);
   for (size_t i = 0; i < x->ndirs; i++)
     free(x->dirs[i].path);
   free(x->dirs);
@@ -90,6 +105,46 @@ static int walk_dirs(int root_fd, char **comps, int n, bool create,
     cur = fd;
   }
   *out = steal_fd(&cur);
+  return 0;
+}
+
+/* The directory comps[0..n) (created when missing), as a descriptor the
+ * extract keeps (the caller must not close it).  Reused while entries stay
+ * in one directory: an entry can replace only what is below its parent,
+ * never the parent itself, so the descriptor stays the directory that
+ * path names; the root entry, which can change the root's mode, forgets
+ * it. */
+static int parent_dir(struct wb_extract *x, char **comps, int n,
+                      const char *entry, int *out, wb_error *err)
+{
+  size_t len = 1;
+  for (int i = 0; i < n; i++)
+    len += strlen(comps[i]) + 1;
+  cleanup_free char *path = xzalloc(len);
+  for (int i = 0; i < n; i++) {
+    if (i)
+      strcat(path, "/");
+    strcat(path, comps[i]);
+  }
+  if (x->dir_fd >= 0 && strcmp(x->dir_path, path) == 0) {
+    *out = x->dir_fd;
+    return 0;
+  }
+  forget_dir(x);
+  int fd = -1;
+  int r = walk_dirs(x->root_fd, comps, n, true, entry, &fd, err);
+  if (r < 0)
+    return r;
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    r = wb_error_set(err, errno, "entry '%s': stat its directory", entry);
+    close(fd);
+    return r;
+  }
+  x->dir_fd = fd;
+  x->dir_path = steal_pointer(&path);
+  x->dir_gid = st.st_gid;
+  *out = fd;
   return 0;
 }
 
@@ -194,6 +249,7 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 static int write_data(struct archive *a, int fd, struct archive_entry *e,
                       const char *entry, wb_error *err)
 {
+  la_int64_t end = 0;
   for (;;) {
     const void *buf;
     size_t len;
@@ -216,9 +272,12 @@ static int write_data(struct archive *a, int fd, struct archive_entry *e,
       off += w;
       len -= w;
     }
+    if (off > end)
+      end = off;
   }
   /* Sparse files may end in a hole. */
-  if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
+  if (archive_entry_size_is_set(e) && archive_entry_size(e) != end &&
+      ftruncate(fd, archive_entry_size(e)) < 0)
     return wb_error_set(err, errno, "entry '%s': truncate", entry);
   return 0;
 }
@@ -283,21 +342,36 @@ static int extract_file(struct wb_extract *x, struct archive *a, int pfd,
                         const char *name, struct archive_entry *e,
                         const char *entry, wb_error *err)
 {
-  int r = clear_target(pfd, name, false, entry, err);
-  if (r < 0)
-    return r;
-  cleanup_close int fd = openat(
-      pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  /* Created with its final permission bits where the umask allows: the
+   * layer is private until it is complete, and the descriptor is open for
+   * writing whatever the mode.  Most files then need no chmod, and as
+   * whalebox's own files no chown (both are a syscall per file). */
+  mode_t perm = archive_entry_perm(e) & 07777;
+  mode_t made = perm & 0777 & ~x->umask;
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  cleanup_close int fd = openat(pfd, name, flags, made);
+  if (fd < 0 && errno == EEXIST) {
+    int r = clear_target(pfd, name, false, entry, err);
+    if (r < 0)
+      return r;
+    fd = openat(pfd, name, flags, made);
+  }
   if (fd < 0)
     return wb_error_set(err, errno, "entry '%s': create", entry);
-  r = write_data(a, fd, e, entry, err);
+  int r = write_data(a, fd, e, entry, err);
   if (r < 0)
     return r;
   x->size += archive_entry_size(e);
   /* chown clears set-id bits and file capabilities: mode and xattrs come
-   * after it. */
-  r = apply_owner(pfd, name, fd, e, entry, err);
-  if (r == 0 && fchmod(fd, archive_entry_perm(e) & 07777) < 0)
+   * after it.  A new file is ours, with our group or its directory's (a
+   * set-gid directory, a grpid mount): when all three agree with the
+   * entry, it already has the owner the entry asks for. */
+  gid_t gid = archive_entry_gid(e);
+  bool chowned = archive_entry_uid(e) != x->euid || gid != x->egid ||
+                 pfd != x->dir_fd || gid != x->dir_gid;
+  if (chowned)
+    r = apply_owner(pfd, name, fd, e, entry, err);
+  if (r == 0 && (chowned || made != perm) && fchmod(fd, perm) < 0)
     r = wb_error_set(err, errno, "entry '%s': chmod", entry);
   if (r == 0)
     r = apply_xattrs(pfd, name, fd, e, entry, err);
@@ -396,12 +470,14 @@ int wb_extract_entry(struct wb_extract *x, struct archive *a,
       return wb_error_set(err, -EINVAL,
                           "entry '%s': the image root must be a directory",
                           entry);
+    /* It may make the root set-gid: what new files get is read again. */
+    forget_dir(x);
     int r = extract_dir(x, x->root_fd, NULL, e, entry, err);
     return r < 0 ? r : record_dirtime(x, comps, 0, e);
   }
   const char *name = comps[n - 1];
-  cleanup_close int pfd = -1;
-  int r = walk_dirs(x->root_fd, comps, n - 1, true, entry, &pfd, err);
+  int pfd = -1; /* the extract's; not closed here */
+  int r = parent_dir(x, comps, n - 1, entry, &pfd, err);
   if (r < 0)
     return r;
 

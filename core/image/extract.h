@@ -12,6 +12,14 @@
 struct wb_extract {
   int root_fd;   /* the layer's diff directory */
   uint64_t size; /* bytes of file content and link targets written */
+  /* The parent directory of the last entry, kept open: a tarball lists a
+   * directory's files one after another, so most entries need no walk. */
+  int dir_fd;     /* -1 when none */
+  char *dir_path; /* its components joined by '/', "" = the root */
+  gid_t dir_gid;  /* its group */
+  mode_t umask;   /* the process's, read once: new files get mode & ~it */
+  uid_t euid;     /* who new files belong to */
+  gid_t egid;
   /* Directory mtimes, applied at the end (creating entries inside a
    * directory changes its mtime). */
   struct wb_extract_dirtime *dirs;

@@ -174,6 +174,10 @@ fifo dev/pipe
 dir etc 0750
 xattr etc/tagged user.foo bar
 file etc/x content 0600
+file etc/wide everyone 0777
+dir shared 2775 0:1001
+file shared/root-owned r 0644 0:0
+file shared/group-owned g 0664 0:1001
 EOF2
   image_import "$WB_TMP/rich.tar" rich
   local d
@@ -189,12 +193,36 @@ EOF2
   [[ "$(stat -c %F "$d/dev/pipe")" == fifo ]]
   [[ "$(stat -c %a "$d/etc")" == 750 ]]
   [[ "$(stat -c %a "$d/etc/x")" == 600 ]]
+  # Bits the umask would drop at creation; a set-gid directory whose group
+  # a new file would inherit, though the entry says otherwise.
+  [[ "$(stat -c %a "$d/etc/wide")" == 777 ]] || fail "etc/wide: $(stat -c %a "$d/etc/wide")"
+  [[ "$(stat -c '%a %u %g' "$d/shared")" == "2775 0 1001" ]] || fail "shared: $(stat -c '%a %u %g' "$d/shared")"
+  [[ "$(stat -c '%a %u %g' "$d/shared/root-owned")" == "644 0 0" ]] ||
+    fail "shared/root-owned: $(stat -c '%a %u %g' "$d/shared/root-owned")"
+  [[ "$(stat -c '%a %u %g' "$d/shared/group-owned")" == "664 0 1001" ]] ||
+    fail "shared/group-owned: $(stat -c '%a %u %g' "$d/shared/group-owned")"
   [[ "$(py 'os.getxattr(sys.argv[1], "user.foo").decode()' "$d/etc/tagged")" == bar ]] ||
     fail "xattr user.foo not kept"
   # mtimes, directories included (set after their contents).
   [[ "$(stat -c %Y "$d/etc/x")" == 1600000000 ]]
   [[ "$(stat -c %Y "$d/etc")" == 1600000000 ]] || fail "dir mtime $(stat -c %Y "$d/etc")"
   [[ "$(stat -c %Y "$d/bin")" == 1600000000 ]]
+}
+
+@test "import keeps a sparse file's size when it ends in a hole" {
+  local src=$WB_TMP/sparse-src
+  mkdir -p "$src"
+  printf 'head' >"$src/holes"
+  truncate -s 3M "$src/holes"
+  tar --sparse --format=gnu -cf "$WB_TMP/sparse.tar" -C "$src" holes
+  image_import "$WB_TMP/sparse.tar" sparse
+  local d
+  d=$(image_layer_dir sparse)
+  [[ "$(stat -c %s "$d/holes")" == 3145728 ]] || fail "size $(stat -c %s "$d/holes")"
+  [[ "$(head -c 4 "$d/holes")" == head ]]
+  # The hole stays a hole.
+  (($(stat -c %b "$d/holes") * $(stat -c %B "$d/holes") < 1048576)) ||
+    fail "the hole was written out: $(stat -c '%b blocks of %B' "$d/holes")"
 }
 
 @test "import converts .wh. whiteouts into overlay whiteouts and opaque dirs" {

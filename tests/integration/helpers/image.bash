@@ -54,6 +54,8 @@ with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
         if kind == "dir":
             ti.type = tarfile.DIRTYPE
             ti.mode = int(f[2], 8) if len(f) > 2 else 0o755
+            if len(f) > 3:
+                ti.uid, ti.gid = map(int, f[3].split(":"))
         elif kind == "file":
             data = f[2].encode()
             ti.size = len(data)
