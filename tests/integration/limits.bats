@@ -242,33 +242,37 @@ assert_born_in_cgroup() {
   [[ -z "$procs" ]] || fail "a process was migrated through cgroup.procs:" "$procs"
 }
 
+# $TRACE shows, in every v1 hierarchy, one write of "0" to the tasks file of
+# container $1 (a regex) by a process other than the runtime (strace's
+# first pid), and no process migrated through cgroup.procs.  strace splits
+# a call that another process interrupts ("<unfinished ...>", then
+# "<... resumed>").
+assert_moved_itself() {
+  local d dirs writes runtime procs
+  mapfile -t dirs < <(limits_parent_dirs)
+  ((${#dirs[@]} > 0)) || fail "no v1 hierarchy found"
+  runtime=$(head -n 1 "$TRACE" | awk '{print $1}')
+  for d in "${dirs[@]}"; do
+    writes=$(grep -E "^[0-9]+ +write\([0-9]+<$d/$1/tasks>, \"0\", 1(\) = 1| <unfinished \.\.\.>)\$" "$TRACE" || true)
+    [[ $(grep -c . <<<"$writes") -eq 1 ]] || fail "no single write of 0 to tasks under $d:" "$(grep -F "$d" "$TRACE")"
+    [[ "$(awk '{print $1}' <<<"$writes")" != "$runtime" ]] || fail "the runtime, not the process itself, wrote $d tasks"
+  done
+  procs=$(grep -E 'cgroup\.procs' "$TRACE" | grep -E 'O_WRONLY|O_RDWR|^[0-9]+ +write\(' || true)
+  [[ -z "$procs" ]] || fail "a process was migrated through cgroup.procs:" "$procs"
+}
+
 @test "v1: run's first process and exec's helper move themselves into every hierarchy (0 to tasks); nothing goes through cgroup.procs" {
   [[ "$LIM_DRIVER" == v1 ]] || skip "cgroup $LIM_DRIVER: containers are cloned into their cgroup"
   command -v strace >/dev/null || skip "strace is not installed"
   TRACE=$BATS_TEST_TMPDIR/strace.run
   run --separate-stderr wb_strace run --rm --cgroup-parent "$LIM_PARENT" busybox true
   assert_status 0
-  local d dirs writes
-  mapfile -t dirs < <(limits_parent_dirs)
-  ((${#dirs[@]} > 0)) || fail "no v1 hierarchy found"
-  # One write of "0" to the container's tasks file in each hierarchy, by
-  # the container's own process (not the runtime: that one runs strace's
-  # first pid).  strace splits a call that another process interrupts
-  # ("<unfinished ...>", then "<... resumed>").
-  local runtime
-  runtime=$(head -n 1 "$TRACE" | awk '{print $1}')
-  for d in "${dirs[@]}"; do
-    writes=$(grep -E "^[0-9]+ +write\([0-9]+<$d/[0-9a-f]{64}/tasks>, \"0\", 1(\) = 1| <unfinished \.\.\.>)\$" "$TRACE" || true)
-    [[ $(grep -c . <<<"$writes") -eq 1 ]] || fail "no single write of 0 to tasks under $d:" "$(grep -F "$d" "$TRACE")"
-    [[ "$(awk '{print $1}' <<<"$writes")" != "$runtime" ]] || fail "the runtime, not the container, wrote $d tasks"
-  done
-  local procs
-  procs=$(grep -E 'cgroup\.procs' "$TRACE" | grep -E 'O_WRONLY|O_RDWR|^[0-9]+ +write\(' || true)
-  [[ -z "$procs" ]] || fail "a process was migrated through cgroup.procs:" "$procs"
+  assert_moved_itself '[0-9a-f]{64}'
   assert_no_cgroup_left
   # The host's view of a detached container's pid 1: in every hierarchy.
   run_d --name moved busybox sleep 60
-  local pid line
+  local pid line d dirs
+  mapfile -t dirs < <(limits_parent_dirs)
   pid=$(wb inspect --format '{{.State.Pid}}' moved)
   for d in "${dirs[@]}"; do
     local ctl=${d%/"$LIM_PARENT"}
@@ -281,14 +285,7 @@ assert_born_in_cgroup() {
   run --separate-stderr wb_strace exec moved sh -c 'grep -c ":/\$" /proc/self/cgroup'
   assert_status 0
   (("$output" >= ${#dirs[@]})) || fail "exec is not at its cgroup namespace's root:" "$output" "$stderr"
-  runtime=$(head -n 1 "$TRACE" | awk '{print $1}')
-  for d in "${dirs[@]}"; do
-    writes=$(grep -E "^[0-9]+ +write\([0-9]+<$d/$CID/tasks>, \"0\", 1(\) = 1| <unfinished \.\.\.>)\$" "$TRACE" || true)
-    [[ $(grep -c . <<<"$writes") -eq 1 ]] || fail "exec: no single write of 0 to tasks under $d:" "$(grep -F "$d" "$TRACE")"
-    [[ "$(awk '{print $1}' <<<"$writes")" != "$runtime" ]] || fail "exec: the runtime, not its helper, wrote $d tasks"
-  done
-  procs=$(grep -E 'cgroup\.procs' "$TRACE" | grep -E 'O_WRONLY|O_RDWR|^[0-9]+ +write\(' || true)
-  [[ -z "$procs" ]] || fail "exec: a process was migrated through cgroup.procs:" "$procs"
+  assert_moved_itself "$CID"
   run wb rm -f moved
   assert_status 0
   assert_no_cgroup_left
