@@ -86,6 +86,7 @@ static int collect_rw(const char *root, wb_error *err)
   int r = mkdir_p(rw, 0700, err);
   if (r < 0)
     return r;
+  mark_spread_subdirs(rw);
   cleanup_free char *boot = NULL, *seen = NULL;
   cleanup_free char *mark = path_join(rw, "boot_id");
   r = read_file("/proc/sys/kernel/random/boot_id", &boot, NULL, err);
@@ -128,7 +129,18 @@ static int mount_runroot(const char *root, const char *run, wb_error *err)
       openat(mnt, "names", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (names < 0)
     return wb_error_set(err, errno, "open %s/names", run);
-  int r = rebuild_names(root, names, err);
+  /* Each container's directory and writable layer in a block group of
+   * its own choosing (mark_spread_subdirs): ten or more inodes made and
+   * freed per container.  Here, once per boot, rather than per command. */
+  cleanup_free char *cdir = wb_containers_dir(root);
+  cleanup_free char *tmp = path_join(root, "tmp");
+  int r = mkdir_p(cdir, 0700, err);
+  if (r == 0) {
+    mark_spread_subdirs(cdir);
+    mark_spread_subdirs(tmp); /* the store's, when it exists */
+  }
+  if (r == 0)
+    r = rebuild_names(root, names, err);
   if (r == 0)
     r = collect_rw(root, err);
   if (r < 0)

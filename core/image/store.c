@@ -21,9 +21,12 @@
 static int lock_fd = -1;
 static int lock_depth;
 
+/* 1 when made now, 0 when it was there. */
 static int mkdir_0700(const char *path, wb_error *err)
 {
-  if (mkdir(path, 0700) < 0 && errno != EEXIST)
+  if (mkdir(path, 0700) == 0)
+    return 1;
+  if (errno != EEXIST)
     return wb_error_set(err, errno, "mkdir %s", path);
   return 0;
 }
@@ -44,6 +47,11 @@ int wb_store_mkdirs(const char *root, wb_error *err)
     int r = mkdir_0700(p, err);
     if (r < 0)
       return r;
+    /* An import writes a layer's thousands of inodes below tmp/ (then
+     * renames it into layers/): in a block group of its own.  A root made
+     * before this was done gets it at its next runroot mount. */
+    if (r == 1 && strcmp(subdirs[i], "tmp") == 0)
+      mark_spread_subdirs(p);
   }
   return 0;
 }

@@ -4,9 +4,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +25,18 @@ char *path_join(const char *a, const char *b)
   if (la == 1 && a[0] == '/')
     return xasprintf("/%s", b);
   return xasprintf("%.*s/%s", (int)la, a, b);
+}
+
+int mark_spread_subdirs(const char *path)
+{
+  cleanup_close int fd =
+      open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int flags = 0;
+  if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 ||
+      (flags & FS_TOPDIR_FL))
+    return 0;
+  flags |= FS_TOPDIR_FL;
+  return ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0 ? 1 : 0;
 }
 
 int mkdir_p(const char *path, mode_t mode, wb_error *err)

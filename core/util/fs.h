@@ -12,6 +12,15 @@ char *path_join(const char *a, const char *b);
 
 /* mkdir -p; existing directories are fine. */
 int mkdir_p(const char *path, mode_t mode, wb_error *err);
+/* Mark `path`, a directory whose subdirectories are unrelated trees made
+ * and removed all the time (a container's, an import's), so that the file
+ * system spreads them over its block groups (ext4's "top of directory
+ * hierarchies" flag, chattr +T) instead of piling all of them into the
+ * first group near the parent.  On a journal-less ext4 every new inode
+ * skips each inode freed in the group in the last minutes, so one busy
+ * group makes every create slow.  Best effort: file systems without the
+ * flag are left alone.  1 when the flag was set now, 0 otherwise. */
+int mark_spread_subdirs(const char *path);
 /* rm -rf without crossing mount points; a missing path is fine. */
 int rm_rf(const char *path, wb_error *err);
 /* rm -rf relative to dirfd, name must be one component. */

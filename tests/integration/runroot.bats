@@ -139,6 +139,30 @@ mounts_on() {
   rm -rf "${ROOT:?}/rw/$new"
 }
 
+@test "the directories of containers, writable layers and imports spread their subdirectories (ext4 TOPDIR)" {
+  command -v lsattr >/dev/null || skip "lsattr (e2fsprogs) is not installed"
+  # Whether this file system keeps the flag at all, independently of whalebox.
+  mkdir "$ROOT/probe"
+  chattr +T "$ROOT/probe" 2>/dev/null && lsattr -d "$ROOT/probe" | grep -q '^[^ ]*T' ||
+    skip "$(stat -f -c %T "$ROOT") keeps no TOPDIR flag"
+  rmdir "$ROOT/probe"
+  run --separate-stderr wbrun --rm busybox true
+  assert_status 0
+  local d
+  for d in containers rw tmp; do
+    lsattr -d "$ROOT/$d" | grep -q '^[^ ]*T' || fail "$ROOT/$d is not marked:" "$(lsattr -d "$ROOT/$d")"
+  done
+  # A new root's store marks tmp/ itself, before any container exists.
+  local other=$BATS_TEST_TMPDIR/other-root
+  mkdir -p "$other"
+  "$WB_BIN" --config "$RT_CONF" --root "$other/r" --plugin-dir "$WB_PLUGIN_DIR" import "$RT_BUSYBOX_TAR" x >/dev/null ||
+    fail "import into a new root failed"
+  lsattr -d "$other/r/tmp" | grep -q '^[^ ]*T' || fail "a new store's tmp/ is not marked"
+  [[ ! -e "$other/r/run" ]] || fail "an import mounted a runroot"
+  rm -rf "$other"
+  rt_assert_clean "spread"
+}
+
 @test "a lookup on a state root that does not exist creates nothing" {
   local missing=$BATS_TEST_TMPDIR/missing-root
   run --separate-stderr "$WB_BIN" --config "$RT_CONF" --root "$missing" --plugin-dir "$WB_PLUGIN_DIR" inspect x

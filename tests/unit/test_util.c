@@ -1,7 +1,10 @@
 /* test_util.c - the small parsers and helpers everything else leans on:
  * sizes, resource flag values, path joins, environment merging, RFC 3339
- * times, container names and ids, signal names, errors. */
+ * times, container names and ids, signal names, errors, the spread-subdirs
+ * mark. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +12,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -197,13 +203,58 @@ static void test_errors(void **state)
   assert_int_equal(wb_error_set(NULL, EACCES, "x"), -EACCES);
 }
 
+static int dir_flags(const char *path)
+{
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true(fd >= 0);
+  int flags = 0;
+  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+    flags = -1;
+  close(fd);
+  return flags;
+}
+
+/* On a disk file system (/var/tmp) the directory gets ext4's TOPDIR flag,
+ * once; a symlink is not followed; a missing path is no error. */
+static void test_mark_spread_subdirs(void **state)
+{
+  (void)state;
+  char tmpl[] = "/var/tmp/wb-unit-spread.XXXXXX";
+  assert_non_null(mkdtemp(tmpl));
+  cleanup_free char *dir = path_join(tmpl, "d");
+  cleanup_free char *link = path_join(tmpl, "l");
+  assert_int_equal(mkdir(dir, 0700), 0);
+  assert_int_equal(symlink("d", link), 0);
+  assert_int_equal(mark_spread_subdirs(link), 0);
+  int before = dir_flags(dir);
+  if (before >= 0)
+    assert_false(before & FS_TOPDIR_FL);
+  int r = mark_spread_subdirs(dir);
+  int after = dir_flags(dir);
+  if (r == 1) {
+    assert_true(after & FS_TOPDIR_FL);
+    assert_int_equal(mark_spread_subdirs(dir), 0); /* already set */
+  } else {
+    /* Only a file system without the flag says no. */
+    print_message("# %s keeps no TOPDIR flag (flags %d)\n", tmpl, after);
+    assert_true(after < 0 || !(after & FS_TOPDIR_FL));
+  }
+  assert_int_equal(mark_spread_subdirs("/nonexistent/wb-unit"), 0);
+  assert_int_equal(rm_rf(tmpl, NULL), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_parse_size), cmocka_unit_test(test_limits),
-      cmocka_unit_test(test_path_join),  cmocka_unit_test(test_env_merge),
-      cmocka_unit_test(test_time),       cmocka_unit_test(test_names_and_ids),
-      cmocka_unit_test(test_signals),    cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_parse_size),
+      cmocka_unit_test(test_limits),
+      cmocka_unit_test(test_path_join),
+      cmocka_unit_test(test_env_merge),
+      cmocka_unit_test(test_time),
+      cmocka_unit_test(test_names_and_ids),
+      cmocka_unit_test(test_signals),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_mark_spread_subdirs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
