@@ -79,7 +79,9 @@ static int rebuild_names(const char *root, int names, wb_error *err)
 }
 
 /* Writable layers of transient containers from an earlier boot: nothing
- * can use them any more (their state went with that boot's tmpfs). */
+ * can use them any more (their state went with that boot's tmpfs).  Best
+ * effort: one that cannot be removed is reported and left, or every later
+ * command would fail here too.  It runs once per boot, under the lock. */
 static int collect_rw(const char *root, wb_error *err)
 {
   cleanup_free char *rw = path_join(root, "rw");
@@ -102,9 +104,10 @@ static int collect_rw(const char *root, wb_error *err)
     if (wb_container_id_valid(de->d_name)) {
       wb_log(WB_LOG_DEBUG, "removing %s/%s, left by an earlier boot", rw,
              de->d_name);
-      r = rm_rf_at(dirfd(d), de->d_name, err);
-      if (r < 0)
-        return r;
+      cleanup_error wb_error left = WB_ERROR_INIT;
+      if (rm_rf_at(dirfd(d), de->d_name, &left) < 0)
+        wb_log(WB_LOG_WARN, "%s/%s, left by an earlier boot: %s", rw,
+               de->d_name, left.msg);
     }
   return write_file_atomic(mark, boot, strlen(boot), 1, err);
 }

@@ -144,6 +144,7 @@ static int parent_dir(struct wb_extract *x, char **comps, int n,
   x->dir_fd = fd;
   x->dir_path = steal_pointer(&path);
   x->dir_gid = st.st_gid;
+  x->dir_acl = fgetxattr(fd, "system.posix_acl_default", NULL, 0) > 0;
   *out = fd;
   return 0;
 }
@@ -347,7 +348,8 @@ static int extract_file(struct wb_extract *x, struct archive *a, int pfd,
    * writing whatever the mode.  Most files then need no chmod, and as
    * whalebox's own files no chown (both are a syscall per file). */
   mode_t perm = archive_entry_perm(e) & 07777;
-  mode_t made = perm & 0777 & ~x->umask;
+  /* A default ACL, not the umask, masks a new file's mode: unknown. */
+  mode_t made = x->dir_acl ? 0 : perm & 0777 & ~x->umask;
   const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
   cleanup_close int fd = openat(pfd, name, flags, made);
   if (fd < 0 && errno == EEXIST) {
@@ -358,17 +360,24 @@ static int extract_file(struct wb_extract *x, struct archive *a, int pfd,
   }
   if (fd < 0)
     return wb_error_set(err, errno, "entry '%s': create", entry);
+  if (x->owner_seen == 0) {
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+      return wb_error_set(err, errno, "entry '%s': stat", entry);
+    x->owner_seen = st.st_uid == x->euid ? 1 : -1;
+  }
   int r = write_data(a, fd, e, entry, err);
   if (r < 0)
     return r;
   x->size += archive_entry_size(e);
   /* chown clears set-id bits and file capabilities: mode and xattrs come
-   * after it.  A new file is ours, with our group or its directory's (a
-   * set-gid directory, a grpid mount): when all three agree with the
-   * entry, it already has the owner the entry asks for. */
+   * after it.  A new file is ours (checked on the first one: not so on a
+   * root-squashed NFS), with our group or its directory's (a set-gid
+   * directory, a grpid mount): when all three agree with the entry, it
+   * already has the owner the entry asks for. */
   gid_t gid = archive_entry_gid(e);
-  bool chowned = archive_entry_uid(e) != x->euid || gid != x->egid ||
-                 pfd != x->dir_fd || gid != x->dir_gid;
+  bool chowned = x->owner_seen < 0 || archive_entry_uid(e) != x->euid ||
+                 gid != x->egid || gid != x->dir_gid;
   if (chowned)
     r = apply_owner(pfd, name, fd, e, entry, err);
   if (r == 0 && (chowned || made != perm) && fchmod(fd, perm) < 0)

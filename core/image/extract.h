@@ -5,6 +5,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../util/error.h"
@@ -17,9 +18,12 @@ struct wb_extract {
   int dir_fd;     /* -1 when none */
   char *dir_path; /* its components joined by '/', "" = the root */
   gid_t dir_gid;  /* its group */
+  bool dir_acl;   /* it has a default ACL: new files' modes ignore umask */
   mode_t umask;   /* the process's, read once: new files get mode & ~it */
   uid_t euid;     /* who new files belong to */
   gid_t egid;
+  int owner_seen; /* 0 unknown, 1 new files are ours, -1 they are not
+                     (root squashed on NFS): checked on the first file */
   /* Directory mtimes, applied at the end (creating entries inside a
    * directory changes its mtime). */
   struct wb_extract_dirtime *dirs;

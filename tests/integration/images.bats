@@ -209,6 +209,25 @@ EOF2
   [[ "$(stat -c %Y "$d/bin")" == 1600000000 ]]
 }
 
+@test "import keeps modes under a default ACL, which masks new files' modes instead of the umask" {
+  image_tar_from_spec "$WB_TMP/acl.tar" <<'EOF2'
+dir bin 0755
+file bin/tool x 0755
+EOF2
+  mkdir -p "$WB_ROOT/tmp"
+  # A default ACL on tmp/ (inherited by each import's directories) whose
+  # mask gives new files' group r-- only.
+  python3 -c 'import os, struct, sys
+e = lambda tag, perm: struct.pack("<HHI", tag, perm, 0xFFFFFFFF)
+acl = struct.pack("<I", 2) + e(0x01, 7) + e(0x04, 7) + e(0x10, 4) + e(0x20, 5)
+os.setxattr(sys.argv[1], "system.posix_acl_default", acl)' "$WB_ROOT/tmp" 2>/dev/null ||
+    skip "$(stat -f -c %T "$WB_ROOT") takes no POSIX ACL"
+  image_import "$WB_TMP/acl.tar" acl
+  local d
+  d=$(image_layer_dir acl)
+  [[ "$(stat -c %a "$d/bin/tool")" == 755 ]] || fail "bin/tool is $(stat -c %a "$d/bin/tool")"
+}
+
 @test "import keeps a sparse file's size when it ends in a hole" {
   local src=$WB_TMP/sparse-src
   mkdir -p "$src"

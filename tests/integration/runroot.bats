@@ -137,6 +137,20 @@ mounts_on() {
   assert_status 125
   [[ -d "$ROOT/rw/$new/upper" ]] || fail "a layer of this boot was removed"
   rm -rf "${ROOT:?}/rw/$new"
+  # One that cannot be removed is reported and left; commands go on.
+  command -v chattr >/dev/null || skip "chattr (e2fsprogs) is not installed"
+  mkdir -p "$ROOT/rw/$old/upper"
+  touch "$ROOT/rw/$old/upper/pinned"
+  chattr +i "$ROOT/rw/$old/upper/pinned" 2>/dev/null || skip "no immutable flag on $(stat -f -c %T "$ROOT")"
+  echo 00000000-0000-0000-0000-000000000000 >"$ROOT/rw/boot_id"
+  umount "$ROOT/run"
+  run --separate-stderr wbrun --rm busybox echo still-runs
+  chattr -i "$ROOT/rw/$old/upper/pinned"
+  assert_status 0
+  assert_equal "$output" still-runs
+  assert_contains "$stderr" "rw/$old, left by an earlier boot"
+  assert_equal "$(cat "$ROOT/rw/boot_id")" "$(cat /proc/sys/kernel/random/boot_id)"
+  rm -rf "${ROOT:?}/rw/$old"
 }
 
 @test "the directories of containers, writable layers and imports spread their subdirectories (ext4 TOPDIR)" {
@@ -172,11 +186,16 @@ mounts_on() {
 }
 
 @test "concurrent first runs mount the runroot once" {
-  local i pids=()
+  local i pids=() holder
+  # Hold the root's lock so that all four find no runroot and queue on it.
+  flock "$ROOT" sleep 1 &
+  holder=$!
+  sleep 0.2
   for i in 1 2 3 4; do
     wbrun --rm busybox true &
     pids+=($!)
   done
+  wait "$holder"
   for i in "${pids[@]}"; do
     wait "$i" || fail "a concurrent run failed"
   done

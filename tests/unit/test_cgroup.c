@@ -866,9 +866,14 @@ static void test_enter_self(void **state)
   assert_non_null(enter_self);
   struct wb_cgroup cg = cgroup_of("ctr8");
   wb_error err = WB_ERROR_INIT;
+  char *before = read_text("/proc/self/cgroup");
   assert_int_equal(enter_self(fx.drv->data, &cg, &err), -ENOENT);
   assert_contains(err.msg, "ctr8");
   wb_error_clear(&err);
+  char *after = read_text("/proc/self/cgroup");
+  assert_string_equal(before, after); /* moved nowhere */
+  free(before);
+  free(after);
 
   create_ok("ctr8");
   int go[2], done[2];
