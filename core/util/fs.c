@@ -45,6 +45,14 @@ int mkdir_p(const char *path, mode_t mode, wb_error *err)
   size_t n = strlen(copy);
   if (n == 0)
     return wb_error_set(err, EINVAL, "mkdir: empty path");
+  /* Usually all of it or all but the last level exists: one mkdir, not
+   * one per level. */
+  if (mkdir(path, mode) == 0)
+    return 0;
+  if (errno == EEXIST)
+    goto check;
+  if (errno != ENOENT)
+    return wb_error_set(err, errno, "mkdir %s", path);
   for (char *p = copy + 1;; p++) {
     if (*p == '/' || *p == '\0') {
       char saved = *p;
@@ -56,6 +64,7 @@ int mkdir_p(const char *path, mode_t mode, wb_error *err)
         break;
     }
   }
+check:;
   struct stat st;
   if (stat(path, &st) < 0)
     return wb_error_set(err, errno, "stat %s", path);

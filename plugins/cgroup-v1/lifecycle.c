@@ -192,11 +192,27 @@ int v1_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
       goto out;
     n++;
   }
+  /* Usually every process is gone and reaped (a container that exited):
+   * rmdir at once, and read cgroup.procs only where that is refused. */
+  bool busy = false;
+  for (int i = 0; i < n; i++) {
+    if (rmdir(paths[i]) == 0 || errno == ENOENT)
+      continue;
+    if (errno != EBUSY) {
+      r = h->error(h, err, errno, "rmdir %s", paths[i]);
+      goto out;
+    }
+    busy = true;
+  }
+  if (!busy) {
+    r = 0;
+    goto out;
+  }
   /* Kill, then rmdir everywhere; EBUSY while killed processes are still
    * exiting is retried with growing sleeps, about 1 s in all. */
   for (unsigned delay = 1;; delay *= 2) {
     unsigned alive = 0;
-    bool busy = false;
+    busy = false;
     for (int i = 0; i < n; i++) {
       unsigned listed = 0;
       r = cgfs_kill_procs(paths[i], SIGKILL, &listed);

@@ -182,6 +182,11 @@ int v2_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
       return 0;
     return h->error(h, err, errno, "stat %s", path);
   }
+  /* Usually every process is gone and reaped: rmdir at once. */
+  if (rmdir(path) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY)
+    return h->error(h, err, errno, "rmdir %s", path);
   /* Kill, then rmdir; EBUSY while killed processes are still exiting is
    * retried with growing sleeps, about 1 s in all. */
   unsigned delay = 1;

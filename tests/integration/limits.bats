@@ -268,6 +268,9 @@ assert_moved_itself() {
   run --separate-stderr wb_strace run --rm --cgroup-parent "$LIM_PARENT" busybox true
   assert_status 0
   assert_moved_itself '[0-9a-f]{64}'
+  # Its processes are reaped before its cgroups go: removed without listing
+  # them (no cgroup.procs read either).
+  ! grep -F 'cgroup.procs' "$TRACE" || fail "cgroup.procs was opened:" "$(grep -F cgroup.procs "$TRACE")"
   assert_no_cgroup_left
   # The host's view of a detached container's pid 1: in every hierarchy.
   run_d --name moved busybox sleep 60

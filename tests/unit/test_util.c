@@ -203,6 +203,32 @@ static void test_errors(void **state)
   assert_int_equal(wb_error_set(NULL, EACCES, "x"), -EACCES);
 }
 
+/* mkdir -p: every missing level, an existing directory, and the errors
+ * when something that is not a directory is in the way. */
+static void test_mkdir_p(void **state)
+{
+  (void)state;
+  char tmpl[] = "/var/tmp/wb-unit-mkdir.XXXXXX";
+  assert_non_null(mkdtemp(tmpl));
+  cleanup_free char *deep = xasprintf("%s/a/b/c", tmpl);
+  wb_error err = WB_ERROR_INIT;
+  assert_int_equal(mkdir_p(deep, 0700, &err), 0);
+  struct stat st;
+  assert_int_equal(stat(deep, &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
+  assert_int_equal(st.st_mode & 07777, 0700);
+  assert_int_equal(mkdir_p(deep, 0700, &err), 0); /* there already */
+  cleanup_free char *file = xasprintf("%s/a/f", tmpl);
+  assert_int_equal(write_file(file, "x", 1, &err), 0);
+  assert_int_equal(mkdir_p(file, 0700, &err), -ENOTDIR);
+  assert_non_null(strstr(err.msg, file));
+  wb_error_clear(&err);
+  cleanup_free char *below = xasprintf("%s/a/f/g/h", tmpl);
+  assert_int_equal(mkdir_p(below, 0700, &err), -ENOTDIR);
+  wb_error_clear(&err);
+  assert_int_equal(rm_rf(tmpl, NULL), 0);
+}
+
 static int dir_flags(const char *path)
 {
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -255,6 +281,7 @@ int main(void)
       cmocka_unit_test(test_signals),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_mark_spread_subdirs),
+      cmocka_unit_test(test_mkdir_p),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
