@@ -193,10 +193,12 @@ int v1_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
     n++;
   }
   /* Usually every process is gone and reaped (a container that exited):
-   * rmdir at once, and read cgroup.procs only where that is refused. */
+   * rmdir at once, and read cgroup.procs only where that is refused.
+   * ENOTDIR: a parent level is not a directory, so this cgroup was never
+   * made (its create failed); nothing of it to remove. */
   bool busy = false;
   for (int i = 0; i < n; i++) {
-    if (rmdir(paths[i]) == 0 || errno == ENOENT)
+    if (rmdir(paths[i]) == 0 || errno == ENOENT || errno == ENOTDIR)
       continue;
     if (errno != EBUSY) {
       r = h->error(h, err, errno, "rmdir %s", paths[i]);

@@ -178,7 +178,8 @@ int v2_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
     return r;
   struct stat st;
   if (stat(path, &st) < 0) {
-    if (errno == ENOENT)
+    /* ENOTDIR: a parent level is not a directory; it was never made. */
+    if (errno == ENOENT || errno == ENOTDIR)
       return 0;
     return h->error(h, err, errno, "stat %s", path);
   }

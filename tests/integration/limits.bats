@@ -198,6 +198,24 @@ teardown() {
   done
 }
 
+@test "a cgroup that cannot be made: 125 naming it, and no container is left (run --rm, run, run -d)" {
+  # A level of the parent that is a file (in our own parent cgroup): the
+  # container's process is already cloned when its cgroup is made.
+  wb_run --rm busybox true || fail "a first run failed" # makes $LIM_PARENT
+  local mode
+  for mode in --rm "" -d; do
+    # shellcheck disable=SC2086
+    run --separate-stderr wb run --cgroup-parent "$LIM_PARENT/cgroup.procs" $mode busybox sleep 5
+    assert_one_line_error
+    assert_contains "$stderr" "$LIM_PARENT/cgroup.procs/"
+    assert_contains "$stderr" "Not a directory"
+    assert_no_container_left
+    run --separate-stderr wb ps -aq
+    [[ -z "$output" ]] || fail "ps lists:" "$output"
+  done
+  assert_no_cgroup_left
+}
+
 @test "stats --no-stream: memory usage / limit and PIDs from the cgroup, json too" {
   run_d --name st -m 64m busybox sleep 60
   run --separate-stderr wb stats --no-stream
