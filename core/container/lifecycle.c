@@ -234,6 +234,25 @@ static void reap(struct wb_process *p)
   p->pid = 0;
 }
 
+/* Create the container's cgroup and write its limits; nothing is left on
+ * failure. */
+static int make_cgroup(const struct wb_driver *cgroup,
+                       const struct wb_cgroup *cgid,
+                       const struct wb_container *c, wb_error *err)
+{
+  const struct wb_cgroup_ops *cg = cgroup->ops;
+  int r = cg->create(cgroup->data, cgid, err);
+  if (r < 0)
+    return r;
+  r = cg->apply(cgroup->data, cgid, &c->limits, err);
+  wb_log_phase("start: cgroup ready");
+  if (r < 0) {
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    cg->destroy(cgroup->data, cgid, &ignored);
+  }
+  return r;
+}
+
 int wb_container_start(struct wb_context *ctx, struct wb_container *c,
                        struct wb_process *p, wb_error *err)
 {
@@ -260,15 +279,17 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
     return r;
   const struct wb_cgroup_ops *cg = cgroup->ops;
   struct wb_cgroup cgid = cgroup_of(c);
-  r = cg->create(cgroup->data, &cgid, err);
-  if (r < 0)
-    return r;
-  r = cg->apply(cgroup->data, &cgid, &c->limits, err);
-  wb_log_phase("start: cgroup ready");
-  if (r < 0) {
-    cleanup_error wb_error ignored = WB_ERROR_INIT;
-    cg->destroy(cgroup->data, &cgid, &ignored);
-    return r;
+  /* A process can be born in its cgroup only if the cgroup exists before
+   * the clone (a driver with open(), cgroup v2).  Otherwise the cgroup is
+   * made while the new process prepares its mounts: the mkdirs and limits
+   * (0.5-2 ms on cgroup v1) overlap them, and the process joins it after
+   * GO, before anything of the user's runs. */
+  bool made = false;
+  if (WB_DRIVER_OP(cgroup, struct wb_cgroup_ops, open)) {
+    r = make_cgroup(cgroup, &cgid, c, err);
+    if (r < 0)
+      return r;
+    made = true;
   }
 
   struct wb_spawn s = {
@@ -289,10 +310,17 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   cleanup_close int sync = -1;
   /* Born in its cgroup where the driver and kernel allow it: the process
    * never runs (or allocates) outside it, and there is no migration. */
-  cleanup_close int cgroup_fd = wb_cgroup_dirfd(cgroup, &cgid);
+  cleanup_close int cgroup_fd = made ? wb_cgroup_dirfd(cgroup, &cgid) : -1;
   s.cgroup_fd = cgroup_fd;
   r = wb_spawn(&s, &p->pid, &p->pidfd, &sync, err);
   wb_log_phase(s.in_cgroup ? "start: cloned into cgroup" : "start: cloned");
+  if (r == 0 && !made) {
+    r = make_cgroup(cgroup, &cgid, c, err);
+    made = r == 0;
+  }
+  if (r == 0 && s.enters_self &&
+      (r = wb_sync_send(sync, WB_SYNC_CGROUP, 0, NULL, -1)) < 0)
+    r = wb_error_set(err, -r, "start container process");
   if (r == 0 && !s.in_cgroup && !s.enters_self) {
     r = cg->enter(cgroup->data, &cgid, p->pid, err);
     wb_log_phase("start: entered cgroup");
@@ -331,7 +359,8 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
       close(p->pty_master);
     p->pty_master = -1;
     cleanup_error wb_error ignored = WB_ERROR_INIT;
-    cg->destroy(cgroup->data, &cgid, &ignored);
+    if (made)
+      cg->destroy(cgroup->data, &cgid, &ignored);
     c->pid = 0;
     free(c->status);
     c->status = xstrdup("created");

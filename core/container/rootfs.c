@@ -359,5 +359,8 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
     if (r < 0)
       return r;
   }
+  /* The host's cgroup files are out of reach after the pivot. */
+  if (s->enters_self && (r = wb_spawn_join_cgroup(s, err)) < 0)
+    return r;
   return pivot(rootfd, err);
 }

@@ -92,16 +92,31 @@ static int loopback_up(wb_error *err)
   return 0;
 }
 
-static int wait_go(int sync, wb_error *err)
+static int wait_for(int sync, int want, wb_error *err)
 {
   int type, code, passed;
   cleanup_free char *msg = NULL;
   int r = wb_sync_recv(sync, &type, &code, &msg, &passed);
   if (passed >= 0)
     close(passed);
-  if (r <= 0 || type != WB_SYNC_GO)
+  if (r <= 0 || type != want)
     return wb_error_set(err, -EPIPE, "runtime went away before start");
   return 0;
+}
+
+static int wait_go(int sync, wb_error *err)
+{
+  return wait_for(sync, WB_SYNC_GO, err);
+}
+
+int wb_spawn_join_cgroup(const struct wb_spawn *s, wb_error *err)
+{
+  int r = wait_for(s->child_sync, WB_SYNC_CGROUP, err);
+  if (r < 0)
+    return r;
+  int (*enter_self)(void *, const struct wb_cgroup *, wb_error *) =
+      WB_DRIVER_OP(s->cgroup, struct wb_cgroup_ops, enter_self);
+  return enter_self(s->cgroup->data, s->cgid, err);
 }
 
 /* The container's world: session, host name, loopback, root file system,
@@ -135,12 +150,12 @@ static int prepare(const struct wb_spawn *s, int sync, int *slave,
 }
 
 /* Everything until exec.  Returns only on failure.  Without a user
- * namespace the process first moves itself into its cgroup when the driver
- * can do that (enter_self, cheaper than the runtime's move on cgroup v1)
- * and was not born there; then the container's world is prepared while
- * the runtime saves its state (and otherwise moves it into its cgroup);
- * nothing of the user's runs before GO, which comes once the process is in
- * its cgroup.
+ * namespace the container's world is prepared while the runtime makes the
+ * cgroup (unless the process was born in it) and saves its state.  The
+ * process is in its cgroup before GO: born there, moved by the runtime,
+ * or moving itself (enter_self, cheaper than the runtime's move on cgroup
+ * v1) when the runtime says the cgroup exists, just before pivot_root
+ * hides the host's /sys/fs/cgroup (wb_spawn_join_cgroup).
  * With one, GO also means the maps are written and the root file system is
  * mounted, so everything waits for it. */
 static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
@@ -151,14 +166,7 @@ static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
     close(s->cgroup_fd);
   bool early = !wb_userns_enabled(&c->sec);
   int slave = -1;
-  int r = 0;
-  if (s->enters_self) {
-    int (*enter_self)(void *, const struct wb_cgroup *, wb_error *) =
-        WB_DRIVER_OP(s->cgroup, struct wb_cgroup_ops, enter_self);
-    r = enter_self(s->cgroup->data, s->cgid, err);
-  }
-  if (r == 0 && !early)
-    r = wait_go(sync, err);
+  int r = early ? 0 : wait_go(sync, err);
   if (r == 0)
     r = prepare(s, sync, &slave, err);
   if (r == 0 && early)
@@ -193,6 +201,7 @@ int wb_spawn(struct wb_spawn *s, pid_t *pid, int *pidfd, int *sync,
   fflush(stdout);
   fflush(stderr);
   *pidfd = -1;
+  s->child_sync = sv[1];
   bool userns = wb_userns_enabled(&s->c->sec);
   pid_t child = clone_child(pidfd, userns, s->cgroup_fd, &s->in_cgroup);
   /* Decided alike in both processes. */

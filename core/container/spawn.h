@@ -29,12 +29,20 @@ struct wb_spawn {
   bool in_cgroup;
   /* The cgroup driver and the container's cgroup: when the driver has
    * enter_self (ABI 1.2) and the child was not born in its cgroup, the
-   * child moves itself there first thing (no user namespace only). */
+   * child moves itself there once the runtime says it exists (no user
+   * namespace only). */
   const struct wb_driver *cgroup;
   const struct wb_cgroup *cgid;
-  /* Set by wb_spawn: the child enters its cgroup itself (no enter()). */
+  /* Set by wb_spawn: the child enters its cgroup itself (no enter()):
+   * the runtime sends WB_SYNC_CGROUP once it has made the cgroup. */
   bool enters_self;
+  /* Set by wb_spawn: the child's end of the channel. */
+  int child_sync;
 };
+
+/* In the child, with enters_self, before pivot_root: wait for the
+ * runtime's WB_SYNC_CGROUP, then move into the cgroup. */
+int wb_spawn_join_cgroup(const struct wb_spawn *s, wb_error *err);
 
 /* clone3() like fork(), with `flags` (namespaces; CLONE_PIDFD is added
  * when pidfd is not NULL) and, when cgroup_fd >= 0, CLONE_INTO_CGROUP so

@@ -12,8 +12,9 @@ enum wb_sync_type {
   WB_SYNC_GO = 1,
   WB_SYNC_PTY = 2,
   WB_SYNC_ERROR = 3,
-  WB_SYNC_READY = 4, /* monitor -> runtime: the command is running */
-  WB_SYNC_PID = 5,   /* exec helper -> runtime: pid (in exit_code) */
+  WB_SYNC_READY = 4,  /* monitor -> runtime: the command is running */
+  WB_SYNC_PID = 5,    /* exec helper -> runtime: pid (in exit_code) */
+  WB_SYNC_CGROUP = 6, /* runtime -> container: its cgroup exists */
 };
 
 /* Send a message; fd >= 0 is passed along with SCM_RIGHTS. */

@@ -269,9 +269,9 @@ struct wb_cgroup_ops {
   /* ABI 1.2, optional (NULL = unsupported; read only when `size` covers
    * it): move the calling process into the cgroup.  When open() gave no
    * descriptor, the core calls this instead of enter() from the runtime in
-   * a container's first process right after clone, before it does
-   * anything else (one thread, nothing of the user's exec'd yet; not for
-   * a container with a user namespace, which enter() still moves), and in
+   * a container's first process once its mounts are prepared and the
+   * cgroup made (one thread, nothing of the user's exec'd yet; not for a
+   * container with a user namespace, which enter() still moves), and in
    * exec's helper before it joins the container's namespaces.  A failure
    * fails the start or the exec with the driver's message.  Why: on cgroup v1 a
    * thread that moves itself by writing 0 to a hierarchy's `tasks` file skips
