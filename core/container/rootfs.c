@@ -69,6 +69,29 @@ static const struct devnode devnodes[] = {
     {"null"}, {"zero"}, {"full"}, {"random"}, {"urandom"}, {"tty"},
 };
 
+/* Mount onto a new file or directory `name` of `dir`, a tmpfs this
+ * process has just mounted (nothing of the image's is in it, so no path
+ * needs resolving inside the root): three syscalls, not ten. */
+static int mount_on_new(int dir, const char *name, bool is_dir,
+                        const char *source, const char *fstype,
+                        unsigned long flags, const char *data, wb_error *err)
+{
+  if (is_dir && mkdirat(dir, name, 0755) < 0)
+    return wb_error_set(err, errno, "mkdir /dev/%s", name);
+  cleanup_close int fd =
+      is_dir
+          ? openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+          : openat(dir, name,
+                   O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return wb_error_set(err, errno, "create /dev/%s", name);
+  cleanup_free char *target = wb_fd_path(fd);
+  if (mount(source, target, fstype, flags, data) < 0)
+    return wb_error_set(err, errno, "mount %s on /dev/%s",
+                        fstype ? fstype : source, name);
+  return 0;
+}
+
 /* /dev is a nodev tmpfs, like every file system of the container: a node
  * the container creates (it has CAP_MKNOD) cannot be opened, so no host
  * block or memory device is reachable.  The few devices it gets are bind
@@ -90,7 +113,8 @@ static int setup_dev(int rootfd, wb_error *err)
     return wb_error_set(err, errno, "open /dev");
   for (size_t i = 0; i < sizeof devnodes / sizeof *devnodes; i++) {
     cleanup_free char *host = xasprintf("/dev/%s", devnodes[i].name);
-    r = bind_in_root(rootfd, host, host, WB_INROOT_FILE, 0, err);
+    r = mount_on_new(devdir, devnodes[i].name, false, host, NULL,
+                     MS_BIND | MS_REC, NULL, err);
     if (r < 0)
       return r;
   }
@@ -102,18 +126,18 @@ static int setup_dev(int rootfd, wb_error *err)
   for (size_t i = 0; i < sizeof links / sizeof *links; i++)
     if (symlinkat(links[i][0], devdir, links[i][1]) < 0)
       return wb_error_set(err, errno, "symlink /dev/%s", links[i][1]);
-  r = mount_in_root(rootfd, "/dev/pts", WB_INROOT_DIR, "devpts", "devpts",
-                    MS_NOSUID | MS_NOEXEC,
-                    "newinstance,ptmxmode=0666,mode=0620,gid=5", err);
+  r = mount_on_new(devdir, "pts", true, "devpts", "devpts",
+                   MS_NOSUID | MS_NOEXEC,
+                   "newinstance,ptmxmode=0666,mode=0620,gid=5", err);
   if (r < 0)
     return r;
-  r = mount_in_root(rootfd, "/dev/shm", WB_INROOT_DIR, "shm", "tmpfs",
-                    MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
-                    err);
+  r = mount_on_new(devdir, "shm", true, "shm", "tmpfs",
+                   MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+                   err);
   if (r < 0)
     return r;
-  return mount_in_root(rootfd, "/dev/mqueue", WB_INROOT_DIR, "mqueue", "mqueue",
-                       MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+  return mount_on_new(devdir, "mqueue", true, "mqueue", "mqueue",
+                      MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 }
 
 /* What the container's mounts come from on the host, opened before the
