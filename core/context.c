@@ -1,8 +1,11 @@
 #include "context.h"
 
 #include <errno.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -88,11 +91,49 @@ static bool is_auto(const char *arg)
   return strcmp(arg, "auto") == 0;
 }
 
+/* <root>/run/cgroup-auto: the choice of "auto", kept for the boot in the
+ * runroot (a tmpfs whalebox mounts there, container/runroot.c).  Only
+ * when that tmpfs is mounted: a file on disk would outlive the boot. */
+static char *auto_choice_path(const struct wb_context *ctx, bool to_write)
+{
+  cleanup_free char *run = path_join(ctx->root, "run");
+  struct stat r, s;
+  struct statfs fs;
+  if (to_write && !(stat(ctx->root, &r) == 0 && stat(run, &s) == 0 &&
+                    r.st_dev != s.st_dev && statfs(run, &fs) == 0 &&
+                    fs.f_type == TMPFS_MAGIC))
+    return NULL;
+  return path_join(run, "cgroup-auto");
+}
+
+/* The choice made earlier in this boot, loaded and probed again (a probe
+ * that now fails sends "auto" through the whole order): every command
+ * after the first loads one cgroup driver, not both. */
+static int load_remembered_cgroup(struct wb_context *ctx,
+                                  struct wb_driver **out)
+{
+  cleanup_free char *path = auto_choice_path(ctx, false);
+  cleanup_free char *name = NULL;
+  if (read_file(path, &name, NULL, NULL) < 0)
+    return -ENOENT;
+  name[strcspn(name, "\n")] = '\0';
+  if (strcmp(name, "v1") != 0 && strcmp(name, "v2") != 0)
+    return -EINVAL;
+  cleanup_error wb_error ignored = WB_ERROR_INIT;
+  int r = wb_context_load_driver(ctx, WB_PLUGIN_CGROUP, name, out, &ignored);
+  if (r == 0)
+    ctx->cgroup_reason =
+        xasprintf("auto: cgroup-%s usable (chosen earlier in this boot)", name);
+  return r;
+}
+
 /* cgroup "auto": the first of v2, v1 whose probe passes; the reason
  * records why the ones before it were passed over. */
 static int load_auto_cgroup(struct wb_context *ctx, struct wb_driver **out,
                             wb_error *err)
 {
+  if (load_remembered_cgroup(ctx, out) == 0)
+    return 0;
   static const char *const order[] = {"v2", "v1"};
   wb_error skipped[2] = {WB_ERROR_INIT, WB_ERROR_INIT};
   int r = -ENODEV;
@@ -110,6 +151,9 @@ static int load_auto_cgroup(struct wb_context *ctx, struct wb_driver **out,
                  skipped[0].msg, skipped[1].msg);
   wb_error_clear(&skipped[0]);
   wb_error_clear(&skipped[1]);
+  cleanup_free char *remember = r == 0 ? auto_choice_path(ctx, true) : NULL;
+  if (remember)
+    write_file_atomic(remember, order[i - 1], strlen(order[i - 1]), 0, NULL);
   return r;
 }
 

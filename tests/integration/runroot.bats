@@ -177,6 +177,39 @@ mounts_on() {
   rt_assert_clean "spread"
 }
 
+@test "cgroup auto: the choice is kept for the boot in the runroot; a wrong or stale one is not used" {
+  command -v strace >/dev/null || skip "strace is not installed"
+  # whalebox with the default cgroup driver: auto.
+  wba() {
+    "$WB_BIN" --config "$RT_CONF" --root "$ROOT" --plugin-dir "$WB_PLUGIN_DIR" "$@"
+  }
+  local want other
+  want=$(wba info --format json | jq -r .drivers.cgroup.driver)
+  want=${want#cgroup-}
+  [[ $want == v1 || $want == v2 ]] || skip "auto picks no cgroup driver here ($want)"
+  other=$([[ $want == v1 ]] && echo v2 || echo v1)
+  wba run --rm --cgroup-parent "$CGPARENT" busybox true || fail "first run"  # mounts the runroot
+  wba run --rm --cgroup-parent "$CGPARENT" busybox true || fail "second run" # remembers
+  assert_equal "$(cat "$ROOT/run/cgroup-auto")" "$want"
+  local trace=$BATS_TEST_TMPDIR/strace.auto
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+    strace -f -o "$trace" -e trace=openat "$WB_BIN" --config "$RT_CONF" --root "$ROOT" \
+    --plugin-dir "$WB_PLUGIN_DIR" run --rm --cgroup-parent "$CGPARENT" busybox true ||
+    fail "traced run"
+  grep -q "cgroup-$want.so" "$trace" || fail "cgroup-$want.so not loaded"
+  ! grep -q "cgroup-$other.so" "$trace" || fail "cgroup-$other.so loaded although the choice is kept"
+  # Nonsense, or a driver whose probe fails here: the whole order again.
+  local bad
+  for bad in v3 "$other"; do
+    echo "$bad" >"$ROOT/run/cgroup-auto"
+    run --separate-stderr wba run --rm --cgroup-parent "$CGPARENT" busybox echo ok
+    assert_status 0
+    assert_equal "$output" ok
+    assert_equal "$(cat "$ROOT/run/cgroup-auto")" "$want"
+  done
+  rt_assert_clean "auto"
+}
+
 @test "a lookup on a state root that does not exist creates nothing" {
   local missing=$BATS_TEST_TMPDIR/missing-root
   run --separate-stderr "$WB_BIN" --config "$RT_CONF" --root "$missing" --plugin-dir "$WB_PLUGIN_DIR" inspect x
