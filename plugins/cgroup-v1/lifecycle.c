@@ -192,30 +192,15 @@ int v1_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
       goto out;
     n++;
   }
-  /* Usually every process is gone and reaped (a container that exited):
-   * rmdir at once, and read cgroup.procs only where that is refused.
-   * ENOTDIR: a parent level is not a directory, so this cgroup was never
-   * made (its create failed); nothing of it to remove. */
-  bool busy = false;
-  for (int i = 0; i < n; i++) {
-    if (rmdir(paths[i]) == 0 || errno == ENOENT || errno == ENOTDIR)
-      continue;
-    if (errno != EBUSY) {
-      r = h->error(h, err, errno, "rmdir %s", paths[i]);
-      goto out;
-    }
-    busy = true;
-  }
-  if (!busy) {
-    r = 0;
-    goto out;
-  }
-  /* Kill, then rmdir everywhere; EBUSY while killed processes are still
-   * exiting is retried with growing sleeps, about 1 s in all. */
-  for (unsigned delay = 1;; delay *= 2) {
+  /* rmdir everywhere; where that is refused (EBUSY), kill what is listed
+   * and try again, with growing sleeps, about 1 s in all.  The first pass
+   * lists nothing: usually every process is gone and reaped by then (a
+   * container that exited).  ENOTDIR: a parent level is not a directory,
+   * so this cgroup was never made (its create failed). */
+  for (unsigned delay = 0;; delay = delay ? delay * 2 : 1) {
     unsigned alive = 0;
-    busy = false;
-    for (int i = 0; i < n; i++) {
+    bool busy = false;
+    for (int i = 0; delay && i < n; i++) {
       unsigned listed = 0;
       r = cgfs_kill_procs(paths[i], SIGKILL, &listed);
       if (r < 0 && r != -ENOENT) {
@@ -225,7 +210,7 @@ int v1_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
       alive += listed;
     }
     for (int i = 0; i < n; i++) {
-      if (rmdir(paths[i]) == 0 || errno == ENOENT)
+      if (rmdir(paths[i]) == 0 || errno == ENOENT || errno == ENOTDIR)
         continue;
       if (errno != EBUSY) {
         r = h->error(h, err, errno, "rmdir %s", paths[i]);
@@ -237,7 +222,7 @@ int v1_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
       r = 0;
       goto out;
     }
-    if (alive == 0 || delay > 512) {
+    if (delay && (alive == 0 || delay > 512)) {
       for (int i = 0; i < n; i++)
         if (rmdir(paths[i]) < 0 && errno == EBUSY) {
           r = h->error(h, err, EBUSY, "rmdir %s%s", paths[i],
@@ -249,7 +234,8 @@ int v1_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
         r = 0;
       goto out;
     }
-    cgfs_sleep_ms(delay);
+    if (delay)
+      cgfs_sleep_ms(delay);
   }
 out:
   for (int i = 0; i < n; i++)
