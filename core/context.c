@@ -4,7 +4,6 @@
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
 
 #include "util/cleanup.h"
@@ -92,16 +91,13 @@ static bool is_auto(const char *arg)
 }
 
 /* <root>/run/cgroup-auto: the choice of "auto", kept for the boot in the
- * runroot (a tmpfs whalebox mounts there, container/runroot.c).  Only
- * when that tmpfs is mounted: a file on disk would outlive the boot. */
+ * runroot (container/runroot.c).  Only when the runroot is on a tmpfs: a
+ * file on disk would outlive the boot. */
 static char *auto_choice_path(const struct wb_context *ctx, bool to_write)
 {
   cleanup_free char *run = path_join(ctx->root, "run");
-  struct stat r, s;
   struct statfs fs;
-  if (to_write && !(stat(ctx->root, &r) == 0 && stat(run, &s) == 0 &&
-                    r.st_dev != s.st_dev && statfs(run, &fs) == 0 &&
-                    fs.f_type == TMPFS_MAGIC))
+  if (to_write && !(statfs(run, &fs) == 0 && fs.f_type == TMPFS_MAGIC))
     return NULL;
   return path_join(run, "cgroup-auto");
 }

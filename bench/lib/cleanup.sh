@@ -119,6 +119,10 @@ cleanup_all() {
   ns_pid=
   cleanup_cgroups
   cleanup_mounts
+  # Whalebox's runroot: <root>/run points into /dev/shm.
+  local home
+  home=$(readlink "$work/root/run" 2>/dev/null)
+  [[ $home == /dev/shm/whalebox-* ]] && rm -rf -- "$home"
   if [[ -d $work ]]; then
     rm -rf --one-file-system "$work" || say "cleanup: could not remove all of $work"
   fi

@@ -55,7 +55,10 @@ cleanup() {
   done
   awk -v w="$dir/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
     while read -r m; do umount -l "$m"; done
-  mountpoint -q "$dir/root/run" && umount "$dir/root/run"
+  # The runroot: <root>/run points into /dev/shm.
+  local home
+  home=$(readlink "$dir/root/run" 2>/dev/null)
+  [[ $home == /dev/shm/whalebox-* ]] && rm -rf -- "$home"
   mountpoint -q "$dir" && umount "$dir"
   rm -rf --one-file-system "$dir"
 }

@@ -82,9 +82,10 @@ bool wb_container_name_valid(const char *name);
 bool wb_container_id_valid(const char *s);
 
 /* ---- the runroot (container/runroot.c) ---- */
-/* <root>/run: whalebox's tmpfs for the name index and transient state. */
+/* <root>/run: whalebox's in-memory directory (a symlink into /dev/shm) for
+ * the name index and transient state. */
 char *wb_runroot(const char *root);
-/* Mount it if it is not there yet.  1 (and nothing done) when `create` is
+/* Make it if it is not there yet.  1 (and nothing done) when `create` is
  * false and <root> does not exist: then there is nothing to find. */
 int wb_runroot_ensure(const char *root, bool create, wb_error *err);
 /* <root>/rw/<id>: the storage directory of a transient container. */

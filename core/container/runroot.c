@@ -1,26 +1,30 @@
-/* runroot.c - <root>/run: a tmpfs of whalebox's own (podman's "runroot")
- * for what need not outlive the boot: the name index, and the whole state
- * of foreground --rm containers, which cannot outlive the command that
- * runs them.  Files made there cost no disk inode.  On a journal-less ext4
+/* runroot.c - <root>/run: whalebox's state that need not outlive the boot
+ * (podman's "runroot"), in memory: the name index, and the whole state of
+ * foreground --rm containers, which cannot outlive the command that runs
+ * them.  Files made there cost no disk inode.  On a journal-less ext4
  * every new inode first skips each inode deleted in the last minutes
  * (bench/RESULTS.md), and a `run --rm` used to make ten of them.
  *
- * The tmpfs is mounted on first use and is complete before anyone can see
- * it: it is built detached (fsmount), given the names of the persistent
- * containers, and only then moved onto <root>/run, under a lock on <root>.
+ * <root>/run is a symlink to /dev/shm/whalebox-<random>: a directory in the
+ * tmpfs every system has, so whalebox mounts nothing on the host, and the
+ * directory goes with the boot.  The name is random and <root> is 0700, so
+ * no other user can make that directory first.  Without a tmpfs at
+ * /dev/shm, <root>/run is a plain directory on disk.  It is made complete
+ * before anyone can use it: names/, which every lookup needs, is filled
+ * under another name and renamed into place last, under a lock on <root>.
  *
  * The writable layers of those containers stay on disk, in <root>/rw/<id>,
- * as Docker's do: they may grow large.  A fresh runroot in a new boot
- * means the state of every one of them is gone; their layers are removed
- * then.  Within the same boot (someone unmounted <root>/run) they are
- * left alone: a container may still be running on one. */
+ * as Docker's do: they may grow large.  A runroot made afresh in a new
+ * boot means the state of every one of them is gone; their layers are
+ * removed then.  Within the same boot (someone removed the directory) they
+ * are left alone: a container may still be running on one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <linux/magic.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -42,14 +46,14 @@ char *wb_container_rw_dir(const char *root, const char *id)
   return path_join(rw, id);
 }
 
-/* <root>/run is a tmpfs mounted on it (not merely a directory on one:
- * then the names would not have been rebuilt). */
-static bool mounted(const char *root, const char *run)
+#define SHM "/dev/shm"
+
+/* Complete: names/ is made last (make_runroot). */
+static bool ready_at(const char *run)
 {
-  struct stat r, s;
-  struct statfs fs;
-  return stat(root, &r) == 0 && stat(run, &s) == 0 && r.st_dev != s.st_dev &&
-         statfs(run, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+  cleanup_free char *names = path_join(run, "names");
+  struct stat st;
+  return stat(names, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* The name of every persistent container, as a link in names/: their
@@ -112,32 +116,86 @@ static int collect_rw(const char *root, wb_error *err)
   return write_file_atomic(mark, boot, strlen(boot), 1, err);
 }
 
-static int mount_runroot(const char *root, const char *run, wb_error *err)
+/* Where <root>/run points, made when missing: /dev/shm/whalebox-<random>,
+ * or <root>/run itself (no tmpfs there, or a directory from before).  The
+ * directory must be ours alone: not a symlink, ours, 0700. */
+static int runroot_home(const char *run, char **home, wb_error *err)
 {
-  cleanup_close int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
-  if (fsfd < 0)
-    return wb_error_set(err, errno, "fsopen tmpfs for %s", run);
-  if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "whalebox", 0) < 0 ||
-      fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
-      fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return wb_error_set(err, errno, "create the tmpfs for %s", run);
-  cleanup_close int mnt =
-      fsmount(fsfd, FSMOUNT_CLOEXEC,
-              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-  if (mnt < 0)
-    return wb_error_set(err, errno, "fsmount the tmpfs for %s", run);
-  if (mkdirat(mnt, "containers", 0700) < 0 || mkdirat(mnt, "names", 0700) < 0)
-    return wb_error_set(err, errno, "populate %s", run);
+  char target[128];
+  ssize_t n = readlink(run, target, sizeof target - 1);
+  struct statfs fs;
+  if (n < 0 && errno == ENOENT && statfs(SHM, &fs) == 0 &&
+      fs.f_type == TMPFS_MAGIC) {
+    unsigned char rnd[16];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+      return wb_error_set(err, errno, "getrandom");
+    n = snprintf(target, sizeof target, SHM "/whalebox-");
+    for (size_t i = 0; i < sizeof rnd; i++)
+      n += snprintf(target + n, sizeof target - (size_t)n, "%02x", rnd[i]);
+    if (symlink(target, run) < 0)
+      return wb_error_set(err, errno, "symlink %s", run);
+  } else if (n < 0 && errno == ENOENT) {
+    if (mkdir(run, 0700) < 0)
+      return wb_error_set(err, errno, "mkdir %s", run);
+  } else if (n < 0 && errno != EINVAL) {
+    return wb_error_set(err, errno, "readlink %s", run);
+  }
+  if (n < 0) {
+    *home = xstrdup(run); /* a directory (EINVAL: not a symlink) */
+  } else {
+    target[n] = '\0';
+    if (strncmp(target, SHM "/whalebox-", strlen(SHM "/whalebox-")) != 0 ||
+        strchr(target + strlen(SHM "/"), '/'))
+      return wb_error_set(err, -EINVAL,
+                          "%s points to %s, not to a runroot of whalebox's",
+                          run, target);
+    if (mkdir(target, 0700) < 0 && errno != EEXIST)
+      return wb_error_set(err, errno, "mkdir %s", target);
+    *home = xstrdup(target);
+  }
+  struct stat st;
+  if (lstat(*home, &st) < 0)
+    return wb_error_set(err, errno, "stat %s", *home);
+  if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+      (st.st_mode & 07777) != 0700)
+    return wb_error_set(err, -EPERM,
+                        "%s is not a directory of whalebox's (owner %u, "
+                        "mode %o): remove it",
+                        *home, (unsigned)st.st_uid,
+                        (unsigned)(st.st_mode & 07777));
+  return 0;
+}
+
+static int make_runroot(const char *root, const char *run, wb_error *err)
+{
+  cleanup_free char *home = NULL;
+  int r = runroot_home(run, &home, err);
+  if (r < 0)
+    return r;
+  cleanup_close int dir = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return wb_error_set(err, errno, "open %s", home);
+  if (mkdirat(dir, "containers", 0700) < 0 && errno != EEXIST)
+    return wb_error_set(err, errno, "mkdir %s/containers", home);
+  /* Whose it is: /dev/shm says nothing else of it. */
+  cleanup_free char *owner = path_join(home, "root");
+  r = write_file_atomic(owner, root, strlen(root), 0, err);
+  if (r < 0)
+    return r;
+  /* names/ last: its presence says the runroot is complete. */
+  rm_rf_at(dir, "names.new", NULL);
+  if (mkdirat(dir, "names.new", 0700) < 0)
+    return wb_error_set(err, errno, "mkdir %s/names.new", home);
   cleanup_close int names =
-      openat(mnt, "names", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      openat(dir, "names.new", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (names < 0)
-    return wb_error_set(err, errno, "open %s/names", run);
+    return wb_error_set(err, errno, "open %s/names.new", home);
   /* Each container's directory and writable layer in a block group of
    * its own choosing (mark_spread_subdirs): ten or more inodes made and
    * freed per container.  Here, once per boot, rather than per command. */
   cleanup_free char *cdir = wb_containers_dir(root);
   cleanup_free char *tmp = path_join(root, "tmp");
-  int r = mkdir_p(cdir, 0700, err);
+  r = mkdir_p(cdir, 0700, err);
   if (r == 0) {
     mark_spread_subdirs(cdir);
     mark_spread_subdirs(tmp); /* the store's, when it exists */
@@ -148,8 +206,8 @@ static int mount_runroot(const char *root, const char *run, wb_error *err)
     r = collect_rw(root, err);
   if (r < 0)
     return r;
-  if (move_mount(mnt, "", AT_FDCWD, run, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-    return wb_error_set(err, errno, "mount a tmpfs on %s", run);
+  if (renameat(dir, "names.new", dir, "names") < 0)
+    return wb_error_set(err, errno, "rename %s/names.new", home);
   return 0;
 }
 
@@ -160,10 +218,10 @@ int wb_runroot_ensure(const char *root, bool create, wb_error *err)
   if (ready && strcmp(ready, root) == 0)
     return 0;
   cleanup_free char *run = wb_runroot(root);
-  if (!mounted(root, run)) {
+  if (!ready_at(run)) {
     if (!create && access(root, F_OK) < 0 && errno == ENOENT)
       return 1;
-    int r = mkdir_p(run, 0700, err);
+    int r = mkdir_p(root, 0700, err);
     if (r < 0)
       return r;
     cleanup_close int lock = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -172,8 +230,8 @@ int wb_runroot_ensure(const char *root, bool create, wb_error *err)
     while (flock(lock, LOCK_EX) < 0)
       if (errno != EINTR)
         return wb_error_set(err, errno, "lock %s", root);
-    if (!mounted(root, run)) {
-      r = mount_runroot(root, run, err);
+    if (!ready_at(run)) {
+      r = make_runroot(root, run, err);
       if (r < 0)
         return r;
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# runroot.bats - <root>/run, whalebox's own tmpfs (issue 8): the name index
+# runroot.bats - <root>/run, whalebox's in-memory directory (issue 8): a
+# symlink to /dev/shm/whalebox-<random>, never a mount.  The name index
 # and the whole state of foreground --rm containers live there, so a
 # `run --rm` creates no inode on the state root's disk but its writable
 # layer's.  Covers where things are, one name space across disk and tmpfs,
@@ -21,9 +22,12 @@ teardown() {
   rt_teardown
 }
 
-# How many mounts the host has on $1.
-mounts_on() {
-  awk -v m="$1" '$5 == m' /proc/self/mountinfo | grep -c . || true
+# The directories a runroot is built in (0: none left half made).
+half_made() {
+  local home
+  home=$(runroot_home "$ROOT")
+  [[ -n "$home" ]] && ls -d "$home"/names.new 2>/dev/null
+  return 0
 }
 
 @test "a foreground --rm container: state in the runroot, writable layer on disk, nothing left" {
@@ -33,9 +37,14 @@ mounts_on() {
     wait_bg_output ready
     local id
     id=$(only_container_id)
-    [[ "$(stat -f -c %T "$ROOT/run")" == tmpfs ]] || fail "$ROOT/run is not a tmpfs"
-    [[ "$(awk -v m="$ROOT/run" '$5 == m { print $0 }' /proc/self/mountinfo)" == *nosuid,nodev,noexec* ]] ||
-      fail "runroot mount options:" "$(grep -F "$ROOT/run" /proc/self/mountinfo)"
+    [[ "$(stat -f -c %T "$ROOT/run")" == tmpfs ]] || fail "$ROOT/run is not on a tmpfs"
+    # In /dev/shm, ours alone, and nothing mounted on the host.
+    local home
+    home=$(runroot_home "$ROOT")
+    [[ "$home" =~ ^/dev/shm/whalebox-[0-9a-f]{32}$ ]] || fail "$ROOT/run -> $(readlink "$ROOT/run")"
+    assert_equal "$(stat -c '%F %a %u' "$home")" "directory 700 0"
+    assert_equal "$(cat "$home/root")" "$ROOT"
+    [[ -z "$(mounts_under "$ROOT")" ]] || fail "mounts under $ROOT:" "$(mounts_under "$ROOT")"
     [[ -f "$ROOT/run/containers/$id/state.json" ]] || fail "no state in the runroot"
     [[ ! -e "$ROOT/containers/$id" ]] || fail "state of a --rm container on disk"
     assert_equal "$(root_name_target "$ROOT" fg)" "$id"
@@ -99,16 +108,16 @@ mounts_on() {
   rt_assert_clean "names"
 }
 
-@test "a runroot mounted afresh gets back the names of the containers on disk" {
+@test "a runroot made afresh gets back the names of the containers on disk" {
   run --separate-stderr wbrun -d --name keep busybox sleep 30
   assert_status 0
   local id=$output
-  umount "$ROOT/run"
-  [[ ! -e "$ROOT/run/names/keep" ]] || fail "the name outlived the tmpfs"
+  remove_runroot "$ROOT" # as a reboot does
+  [[ ! -e "$ROOT/run/names/keep" ]] || fail "the name outlived the runroot"
   run --separate-stderr wbx inspect -f '{{.Id}}' keep
   assert_status 0
   assert_equal "$output" "$id"
-  assert_equal "$(mounts_on "$ROOT/run")" 1
+  [[ -d "$(runroot_home "$ROOT")/names" ]] || fail "no runroot made again"
   run --separate-stderr wbrun --rm --name keep busybox true
   assert_error_line 125 'is already in use'
   run --separate-stderr wbx rm -f keep
@@ -117,7 +126,7 @@ mounts_on() {
 }
 
 @test "a runroot of a new boot removes the writable layers of an earlier boot; one of this boot keeps them" {
-  run --separate-stderr wbrun --rm busybox true # mounts the runroot
+  run --separate-stderr wbrun --rm busybox true # makes the runroot
   assert_status 0
   local old new
   old=$(printf 'a%.0s' {1..64})
@@ -125,14 +134,14 @@ mounts_on() {
   # A layer left by a foreground --rm container of another boot.
   mkdir -p "$ROOT/rw/$old/upper"
   echo 00000000-0000-0000-0000-000000000000 >"$ROOT/rw/boot_id"
-  umount "$ROOT/run"
+  remove_runroot "$ROOT"
   run --separate-stderr wbx inspect nothing-here
   assert_error_line 125 'no such container: nothing-here'
   [[ ! -e "$ROOT/rw/$old" ]] || fail "the layer of an earlier boot is still there"
   assert_equal "$(cat "$ROOT/rw/boot_id")" "$(cat /proc/sys/kernel/random/boot_id)"
   # Same boot: a container may still run on it; it stays.
   mkdir -p "$ROOT/rw/$new/upper"
-  umount "$ROOT/run"
+  remove_runroot "$ROOT"
   run --separate-stderr wbx inspect nothing-here
   assert_status 125
   [[ -d "$ROOT/rw/$new/upper" ]] || fail "a layer of this boot was removed"
@@ -143,7 +152,7 @@ mounts_on() {
   touch "$ROOT/rw/$old/upper/pinned"
   chattr +i "$ROOT/rw/$old/upper/pinned" 2>/dev/null || skip "no immutable flag on $(stat -f -c %T "$ROOT")"
   echo 00000000-0000-0000-0000-000000000000 >"$ROOT/rw/boot_id"
-  umount "$ROOT/run"
+  remove_runroot "$ROOT"
   run --separate-stderr wbrun --rm busybox echo still-runs
   chattr -i "$ROOT/rw/$old/upper/pinned"
   assert_status 0
@@ -188,7 +197,7 @@ mounts_on() {
   want=${want#cgroup-}
   [[ $want == v1 || $want == v2 ]] || skip "auto picks no cgroup driver here ($want)"
   other=$([[ $want == v1 ]] && echo v2 || echo v1)
-  wba run --rm --cgroup-parent "$CGPARENT" busybox true || fail "first run"  # mounts the runroot
+  wba run --rm --cgroup-parent "$CGPARENT" busybox true || fail "first run"  # makes the runroot
   wba run --rm --cgroup-parent "$CGPARENT" busybox true || fail "second run" # remembers
   assert_equal "$(cat "$ROOT/run/cgroup-auto")" "$want"
   local trace=$BATS_TEST_TMPDIR/strace.auto
@@ -215,10 +224,9 @@ mounts_on() {
   run --separate-stderr "$WB_BIN" --config "$RT_CONF" --root "$missing" --plugin-dir "$WB_PLUGIN_DIR" inspect x
   assert_error_line 125 'no such container: x'
   [[ ! -e "$missing" ]] || fail "created $missing"
-  assert_equal "$(mounts_on "$missing/run")" 0
 }
 
-@test "concurrent first runs mount the runroot once" {
+@test "concurrent first runs make one runroot, none half made" {
   local i pids=() holder
   # Hold the root's lock so that all four find no runroot and queue on it.
   flock "$ROOT" sleep 1 &
@@ -232,6 +240,7 @@ mounts_on() {
   for i in "${pids[@]}"; do
     wait "$i" || fail "a concurrent run failed"
   done
-  assert_equal "$(mounts_on "$ROOT/run")" 1
+  [[ "$(runroot_home "$ROOT")" =~ ^/dev/shm/whalebox-[0-9a-f]{32}$ ]] || fail "$ROOT/run -> $(readlink "$ROOT/run")"
+  [[ -z "$(half_made)" ]] || fail "left half made:" "$(half_made)"
   rt_assert_clean "concurrent"
 }

@@ -43,6 +43,17 @@ report() {
   report "state roots left by the tests" "$(printf '%s\n' "${found[@]}" | sed '/^$/d')"
 }
 
+@test "no runroot of a test is left in /dev/shm" {
+  # Each names its state root in a file "root".
+  local found=() d
+  for d in /dev/shm/whalebox-*; do
+    [[ -f "$d/root" ]] || continue
+    [[ "$(cat "$d/root")" == /var/tmp/wb-test.* || "$(cat "$d/root")" == /tmp/wb-bats.* ]] &&
+      found+=("$d ($(cat "$d/root"))")
+  done
+  report "runroots left by the tests" "$(printf '%s\n' "${found[@]}" | sed '/^$/d')"
+}
+
 @test "no whalebox process of a test is still running" {
   local found=() p cmd
   for p in /proc/[0-9]*; do

@@ -24,22 +24,29 @@ wb_setup() {
   export WB_TMP WB_ROOT WB_CONF
 }
 
-# whalebox keeps a tmpfs of its own mounted on <root>/run (the runroot:
-# names and the state of foreground --rm containers).  Teardowns unmount it
-# before removing a root of theirs; only that mount, only under $1.
-unmount_runroot() {
+# The runroot of root $1 (names and the state of foreground --rm
+# containers): <root>/run is a symlink to /dev/shm/whalebox-<random>, which
+# outlives the root unless removed.  Prints that directory, or nothing.
+runroot_home() {
+  local t
+  t=$(readlink "$1/run" 2>/dev/null) || return 0
+  [[ "$t" == /dev/shm/whalebox-* && "$t" != /dev/shm/*/* ]] && echo "$t"
+  return 0
+}
+
+# Teardowns remove the runroot of a root of theirs with the root.
+remove_runroot() {
   [[ -n "${1:-}" ]] || return 0
-  if mountpoint -q "$1/run" 2>/dev/null; then
-    umount "$1/run" || return 1
-  fi
+  local home
+  home=$(runroot_home "$1")
+  [[ -z "$home" ]] || rm -rf -- "$home"
 }
 
 # Mount points on the host under $1 (field 5 of mountinfo, or mounts of
-# something under $1, field 4), except the runroot of a root $2 (if given),
-# which whalebox keeps mounted: what whalebox leaked.
+# something under $1, field 4): whalebox mounts nothing on the host, so
+# each is a leak.
 mounts_under() {
-  awk -v d="$1" -v keep="${2:+$2/run}" \
-    '(index($5, d) == 1 || index($4, d) == 1) && $5 != keep { print $5 }' /proc/self/mountinfo
+  awk -v d="$1" '(index($5, d) == 1 || index($4, d) == 1) { print $5 }' /proc/self/mountinfo
 }
 
 # The containers whose state is under root $1: on disk and in the runroot.
@@ -80,7 +87,7 @@ root_rw_dirs() {
 # Call from teardown().  Refuse to remove anything but our own scratch dir.
 wb_teardown() {
   if [[ -n "${WB_TMP:-}" && "$WB_TMP" == /tmp/wb-bats.* ]]; then
-    unmount_runroot "${WB_ROOT:-}"
+    remove_runroot "${WB_ROOT:-}"
     rm -rf -- "$WB_TMP"
   fi
 }

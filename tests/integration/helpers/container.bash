@@ -100,7 +100,7 @@ state_field() {
 
 # Mounts under this test's scratch dir, as the host sees them.
 test_mounts() {
-  mounts_under "$WB_TMP" "$WB_ROOT"
+  mounts_under "$WB_TMP"
 }
 
 # The cgroup directories of this test's parent, in every hierarchy.
@@ -178,7 +178,7 @@ container_teardown() {
       find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
     done
   fi
-  unmount_runroot "${WB_ROOT:-}"
+  remove_runroot "${WB_ROOT:-}"
   # Never rm -rf through a mount that was left behind.
   if [[ -n "${WB_TMP:-}" && -n "$(test_mounts)" ]]; then
     echo "# mounts left under $WB_TMP, not removing it: $(test_mounts)" >&2

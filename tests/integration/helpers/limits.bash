@@ -41,7 +41,7 @@ limits_teardown_file() {
   [[ -n "${LIM_TMP:-}" && "$LIM_TMP" == */wb-limits.* ]] || return 0
   limits_remove_containers
   limits_remove_parent
-  unmount_runroot "${LIM_ROOT:-}"
+  remove_runroot "${LIM_ROOT:-}"
   rm -rf -- "$LIM_TMP"
 }
 

@@ -141,7 +141,7 @@ container_state() {
 
 # Mount points on the host under $ROOT but its runroot.
 host_mounts_under_root() {
-  mounts_under "$ROOT" "$ROOT"
+  mounts_under "$ROOT"
 }
 
 # Cgroup directories below the test's cgroup parent (the containers'),
@@ -235,7 +235,7 @@ rt_teardown() {
   for m in $(host_mounts_under_root | sort -r); do
     umount -l "$m" 2>/dev/null || true
   done
-  unmount_runroot "$ROOT"
+  remove_runroot "$ROOT"
   for d in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do
     [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
   done

@@ -65,7 +65,7 @@ sec_setup_file() {
 # Mounts under the state root, as the host sees them.
 sec_mounts() {
   [[ -n "${SEC_ROOT:-}" ]] || return 0
-  mounts_under "$SEC_ROOT" "$SEC_ROOT"
+  mounts_under "$SEC_ROOT"
 }
 
 sec_remove_cgroups() {
@@ -80,7 +80,7 @@ sec_remove_cgroups() {
 sec_teardown_file() {
   [[ -n "${SEC_CG:-}" ]] && sec_remove_cgroups
   if [[ -n "${SEC_ROOT:-}" && "$SEC_ROOT" == /var/tmp/wb-test.sec.* ]]; then
-    unmount_runroot "$SEC_ROOT"
+    remove_runroot "$SEC_ROOT"
     # Never rm -rf through a mount that was left behind.
     if [[ -n "$(sec_mounts)" ]]; then
       echo "# mounts left under $SEC_ROOT, not removing it: $(sec_mounts)" >&2
