@@ -69,6 +69,26 @@ static void assert_same(const struct wb_seccomp_filter *a,
   assert_memory_equal(a->insns, b->insns, a->len * sizeof(struct sock_filter));
 }
 
+/* Compile the default profile (cached on the way); the cache file. */
+static char *compile_into_cache(const char *root, const struct wb_security *s,
+                                struct wb_seccomp_filter *fresh)
+{
+  wb_error err = WB_ERROR_INIT;
+  assert_int_equal(wb_seccomp_prepare_cached(root, s, fresh, &err), 0);
+  return cache_file(root);
+}
+
+/* What the cache gives now is what `fresh` compiled. */
+static void assert_gives(const char *root, const struct wb_security *s,
+                         const struct wb_seccomp_filter *fresh)
+{
+  wb_error err = WB_ERROR_INIT;
+  struct wb_seccomp_filter got = {0};
+  assert_int_equal(wb_seccomp_prepare_cached(root, s, &got, &err), 0);
+  assert_same(fresh, &got);
+  wb_seccomp_filter_clear(&got);
+}
+
 static void test_cached_is_compiled(void **state)
 {
   const char *root = *state;
@@ -98,10 +118,9 @@ static void test_damaged_file_is_replaced(void **state)
 {
   const char *root = *state;
   struct wb_security s = {0};
+  struct wb_seccomp_filter fresh = {0};
+  char *file = compile_into_cache(root, &s, &fresh);
   wb_error err = WB_ERROR_INIT;
-  struct wb_seccomp_filter fresh = {0}, got = {0};
-  assert_int_equal(wb_seccomp_prepare_cached(root, &s, &fresh, &err), 0);
-  char *file = cache_file(root);
   /* The description altered (as if another libseccomp wrote it), then the
    * program cut short: neither is used; the file is compiled again. */
   char *data = NULL;
@@ -111,19 +130,15 @@ static void test_damaged_file_is_replaced(void **state)
   assert_non_null(v);
   v[11] = v[11] == '9' ? '8' : '9';
   assert_int_equal(write_file(file, data, len, &err), 0);
-  assert_int_equal(wb_seccomp_prepare_cached(root, &s, &got, &err), 0);
-  assert_same(&fresh, &got);
-  wb_seccomp_filter_clear(&got);
+  assert_gives(root, &s, &fresh);
   free(data);
   data = NULL;
   assert_int_equal(read_file(file, &data, &len, &err), 0);
   assert_int_equal(truncate(file, (off_t)len - 3), 0);
-  assert_int_equal(wb_seccomp_prepare_cached(root, &s, &got, &err), 0);
-  assert_same(&fresh, &got);
+  assert_gives(root, &s, &fresh);
   struct stat st;
   assert_int_equal(stat(file, &st), 0);
   assert_int_equal((size_t)st.st_size, len);
-  wb_seccomp_filter_clear(&got);
   wb_seccomp_filter_clear(&fresh);
   free(data);
   free(file);
@@ -135,18 +150,14 @@ static void test_short_program_is_replaced(void **state)
 {
   const char *root = *state;
   struct wb_security s = {0};
-  wb_error err = WB_ERROR_INIT;
-  struct wb_seccomp_filter fresh = {0}, got = {0};
-  assert_int_equal(wb_seccomp_prepare_cached(root, &s, &fresh, &err), 0);
-  char *file = cache_file(root);
+  struct wb_seccomp_filter fresh = {0};
+  char *file = compile_into_cache(root, &s, &fresh);
   struct stat st;
   assert_int_equal(stat(file, &st), 0);
   off_t whole = st.st_size;
   for (off_t cut = 8; cut <= 64; cut += 8) {
     assert_int_equal(truncate(file, whole - cut), 0);
-    assert_int_equal(wb_seccomp_prepare_cached(root, &s, &got, &err), 0);
-    assert_same(&fresh, &got);
-    wb_seccomp_filter_clear(&got);
+    assert_gives(root, &s, &fresh);
     assert_int_equal(stat(file, &st), 0);
     assert_int_equal(st.st_size, whole);
   }
@@ -161,10 +172,8 @@ static void test_fifo_and_symlink_are_not_read(void **state)
 {
   const char *root = *state;
   struct wb_security s = {0};
-  wb_error err = WB_ERROR_INIT;
-  struct wb_seccomp_filter fresh = {0}, got = {0};
-  assert_int_equal(wb_seccomp_prepare_cached(root, &s, &fresh, &err), 0);
-  char *file = cache_file(root);
+  struct wb_seccomp_filter fresh = {0};
+  char *file = compile_into_cache(root, &s, &fresh);
   char *fifo = xasprintf("%s/fifo", root);
   assert_int_equal(mkfifo(fifo, 0600), 0);
   alarm(10);
@@ -174,9 +183,7 @@ static void test_fifo_and_symlink_are_not_read(void **state)
       assert_int_equal(mkfifo(file, 0600), 0);
     else
       assert_int_equal(symlink(fifo, file), 0);
-    assert_int_equal(wb_seccomp_prepare_cached(root, &s, &got, &err), 0);
-    assert_same(&fresh, &got);
-    wb_seccomp_filter_clear(&got);
+    assert_gives(root, &s, &fresh);
     struct stat st;
     assert_int_equal(lstat(file, &st), 0);
     assert_true(S_ISREG(st.st_mode));
