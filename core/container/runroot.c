@@ -123,8 +123,9 @@ static int runroot_home(const char *run, char **home, wb_error *err)
 {
   char target[128];
   ssize_t n = readlink(run, target, sizeof target - 1);
+  int e = n < 0 ? errno : 0;
   struct statfs fs;
-  if (n < 0 && errno == ENOENT && statfs(SHM, &fs) == 0 &&
+  if (n < 0 && e == ENOENT && statfs(SHM, &fs) == 0 &&
       fs.f_type == TMPFS_MAGIC) {
     unsigned char rnd[16];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
@@ -134,17 +135,18 @@ static int runroot_home(const char *run, char **home, wb_error *err)
       n += snprintf(target + n, sizeof target - (size_t)n, "%02x", rnd[i]);
     if (symlink(target, run) < 0)
       return wb_error_set(err, errno, "symlink %s", run);
-  } else if (n < 0 && errno == ENOENT) {
+  } else if (n < 0 && e == ENOENT) {
     if (mkdir(run, 0700) < 0)
       return wb_error_set(err, errno, "mkdir %s", run);
-  } else if (n < 0 && errno != EINVAL) {
-    return wb_error_set(err, errno, "readlink %s", run);
+  } else if (n < 0 && e != EINVAL) {
+    return wb_error_set(err, e, "readlink %s", run);
   }
   if (n < 0) {
     *home = xstrdup(run); /* a directory (EINVAL: not a symlink) */
   } else {
     target[n] = '\0';
-    if (strncmp(target, SHM "/whalebox-", strlen(SHM "/whalebox-")) != 0 ||
+    if ((size_t)n == sizeof target - 1 ||
+        strncmp(target, SHM "/whalebox-", strlen(SHM "/whalebox-")) != 0 ||
         strchr(target + strlen(SHM "/"), '/'))
       return wb_error_set(err, -EINVAL,
                           "%s points to %s, not to a runroot of whalebox's",

@@ -219,6 +219,27 @@ half_made() {
   rt_assert_clean "auto"
 }
 
+@test "a runroot that is not whalebox's is refused: 125, the path named, nothing created" {
+  run --separate-stderr wbrun --rm busybox true # makes the runroot
+  assert_status 0
+  local home
+  home=$(runroot_home "$ROOT")
+  # Opened up to others: whoever could write there could forge names.
+  chmod 0755 "$home"
+  rm -rf "${home:?}/names"
+  run --separate-stderr wbrun --rm busybox true
+  assert_error_line 125 "$home is not a directory of whalebox's (owner 0, mode 755): remove it"
+  [[ -z "$(container_ids)" && ! -e "$home/names" ]] || fail "something was created"
+  rm -rf "$home"
+  # A link somewhere else.
+  ln -sfn "$BATS_TEST_TMPDIR/elsewhere" "$ROOT/run"
+  run --separate-stderr wbrun --rm busybox true
+  assert_error_line 125 "$ROOT/run points to $BATS_TEST_TMPDIR/elsewhere, not to a runroot of whalebox's"
+  [[ ! -e "$BATS_TEST_TMPDIR/elsewhere" && -z "$(container_ids)" ]] || fail "something was created"
+  rm "$ROOT/run"
+  rt_assert_clean "foreign runroot"
+}
+
 @test "a lookup on a state root that does not exist creates nothing" {
   local missing=$BATS_TEST_TMPDIR/missing-root
   run --separate-stderr "$WB_BIN" --config "$RT_CONF" --root "$missing" --plugin-dir "$WB_PLUGIN_DIR" inspect x
