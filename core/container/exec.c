@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "exec_stub.h"
 #include "foreground.h"
 #include "inroot.h"
 #include "pty.h"
@@ -28,8 +29,9 @@
 /* The process that runs the command: already in every namespace. */
 static int exec_child(const struct wb_container *c,
                       const struct wb_exec_request *req,
-                      const struct wb_seccomp_filter *filter, int sync,
-                      const struct winsize *ws, bool have_ws, wb_error *err)
+                      const struct wb_seccomp_filter *filter, int stub,
+                      int sync, const struct winsize *ws, bool have_ws,
+                      wb_error *err)
 {
   if (setsid() < 0)
     return wb_error_set(err, errno, "setsid");
@@ -81,6 +83,8 @@ static int exec_child(const struct wb_container *c,
       .stdout_fd = null_fd,
       .stderr_fd = null_fd,
       .filter = filter,
+      .stub_fd = stub,
+      .sync_fd = sync,
   };
   return wb_exec_in_container(&x, err);
 }
@@ -101,8 +105,8 @@ static _Noreturn void join_and_fork(int pidfd, const struct helper_cgroup *hc,
                                     const struct wb_container *c,
                                     const struct wb_exec_request *req,
                                     const struct wb_seccomp_filter *filter,
-                                    int sync, const struct winsize *ws,
-                                    bool have_ws)
+                                    int stub, int sync,
+                                    const struct winsize *ws, bool have_ws)
 {
   wb_error err = WB_ERROR_INIT;
   /* A host directory has no business inside the container. */
@@ -132,7 +136,7 @@ static _Noreturn void join_and_fork(int pidfd, const struct helper_cgroup *hc,
     pid_t pid =
         (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
     if (pid == 0) {
-      exec_child(c, req, filter, sync, ws, have_ws, &err);
+      exec_child(c, req, filter, stub, sync, ws, have_ws, &err);
       wb_sync_send(sync, WB_SYNC_ERROR, wb_error_exit_code(&err),
                    err.msg ? err.msg : "exec failed", -1);
       _exit(WB_EXIT_FAILURE);
@@ -147,8 +151,10 @@ static _Noreturn void join_and_fork(int pidfd, const struct helper_cgroup *hc,
   _exit(err.msg ? WB_EXIT_FAILURE : 0);
 }
 
-/* Collect the PID, an optional PTY and then EOF (exec'd) or ERROR. */
-static int await_child(int sync, struct wb_process *p, wb_error *err)
+/* Collect the PID, an optional PTY and then EOF (exec'd), ERROR, or the
+ * exec stub's report that the execve of `cmd` failed. */
+static int await_child(int sync, const char *cmd, struct wb_process *p,
+                       wb_error *err)
 {
   for (;;) {
     int type = 0, code = 0, fd = -1;
@@ -165,6 +171,8 @@ static int await_child(int sync, struct wb_process *p, wb_error *err)
     else if (type == WB_SYNC_ERROR)
       return wb_error_set_exit(err, code ? code : WB_EXIT_FAILURE, -EIO, "%s",
                                msg ? msg : "exec failed");
+    else if (type == WB_SYNC_EXEC_FAILED)
+      return wb_exec_error(err, cmd, code);
     if (fd >= 0)
       close(fd);
   }
@@ -188,6 +196,9 @@ int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
   r = wb_seccomp_prepare_cached(ctx->root, &c->sec, &filter, err);
   if (r < 0)
     return r;
+  cleanup_close int stub = wb_exec_stub_open(err);
+  if (stub < 0)
+    return stub;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return wb_error_set(err, errno, "socketpair");
@@ -229,7 +240,7 @@ int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
   if (helper == 0) {
     close(sv[0]);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    join_and_fork(pidfd, &hc, c, req, &filter, sv[1], &ws, have_ws);
+    join_and_fork(pidfd, &hc, c, req, &filter, stub, sv[1], &ws, have_ws);
   }
   close(sv[1]);
   cleanup_close int sync = sv[0];
@@ -241,7 +252,7 @@ int wb_container_exec(struct wb_context *ctx, struct wb_container *c,
   if (r == 0 && (r = wb_sync_send(sync, WB_SYNC_GO, 0, NULL, -1)) < 0)
     r = wb_error_set(err, -r, "exec");
   if (r == 0)
-    r = await_child(sync, &p, err);
+    r = await_child(sync, req->argv[0], &p, err);
   int hst;
   if (r < 0)
     kill(helper, SIGKILL);

@@ -14,6 +14,7 @@
 #include "../util/cleanup.h"
 #include "../util/env.h"
 #include "../util/xalloc.h"
+#include "exec_stub.h"
 #include "spawn.h"
 
 /* Defaults, then the container's variables, then exec's -e; the last
@@ -130,16 +131,12 @@ int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err)
   r = wb_exec_lookup(x->argv[0], env, &path, err);
   if (r < 0)
     return r;
-  /* Only stdio reaches the command; the sync socket closes on exec, which
-   * tells the runtime the command is running. */
+  cleanup_strv char **stub_argv = wb_exec_stub_argv(x->sync_fd, path, x->argv);
+  /* Only stdio reaches the command; the sync socket closes when it is
+   * exec'd, which tells the runtime the command is running. */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return wb_error_set(err, errno, "close_range");
   if (!sec->no_new_privs_off && (r = wb_seccomp_apply(filter, err)) < 0)
     return r;
-  execve(path, x->argv, env);
-  int e = errno;
-  char buf[128];
-  return wb_error_set_exit(
-      err, e == ENOENT ? WB_EXIT_NOT_FOUND : WB_EXIT_CANNOT_EXEC, -e,
-      "exec \"%s\": %s", x->argv[0], wb_errno_text(e, buf, sizeof buf));
+  return wb_exec_stub_exec(x->stub_fd, x->sync_fd, stub_argv, env, err);
 }

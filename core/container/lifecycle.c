@@ -16,6 +16,7 @@
 #include "../util/xalloc.h"
 #include "../volume/volume.h"
 #include "etcfiles.h"
+#include "exec_stub.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -178,8 +179,9 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
 }
 
 /* Wait for the child to exec: EOF on the channel.  A PTY message may come
- * first. */
-static int await_exec(int sync, struct wb_process *p, wb_error *err)
+ * first; the exec stub reports a failed execve of `cmd`. */
+static int await_exec(int sync, const char *cmd, struct wb_process *p,
+                      wb_error *err)
 {
   for (;;) {
     int type, code, fd;
@@ -200,6 +202,8 @@ static int await_exec(int sync, struct wb_process *p, wb_error *err)
     if (type == WB_SYNC_ERROR)
       return wb_error_set_exit(err, code ? code : WB_EXIT_FAILURE, -EIO, "%s",
                                msg ? msg : "container setup failed");
+    if (type == WB_SYNC_EXEC_FAILED)
+      return wb_exec_error(err, cmd, code);
     return wb_error_set(err, -EPROTO, "unexpected message %d from container",
                         type);
   }
@@ -207,7 +211,7 @@ static int await_exec(int sync, struct wb_process *p, wb_error *err)
 
 /* After a failed start: the child may have reported why before it died
  * (it prepares its world before GO, so its error can come before ours). */
-static void prefer_child_error(int sync, wb_error *err)
+static void prefer_child_error(int sync, const char *cmd, wb_error *err)
 {
   for (;;) {
     int type, code, fd;
@@ -219,6 +223,11 @@ static void prefer_child_error(int sync, wb_error *err)
     if (type == WB_SYNC_ERROR && msg) {
       wb_error_clear(err);
       wb_error_set_exit(err, code ? code : WB_EXIT_FAILURE, -EIO, "%s", msg);
+      return;
+    }
+    if (type == WB_SYNC_EXEC_FAILED) {
+      wb_error_clear(err);
+      wb_exec_error(err, cmd, code);
       return;
     }
   }
@@ -277,6 +286,9 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   r = wb_seccomp_prepare_cached(ctx->root, &c->sec, &filter, err);
   if (r < 0)
     return r;
+  cleanup_close int stub = wb_exec_stub_open(err);
+  if (stub < 0)
+    return stub;
   const struct wb_cgroup_ops *cg = cgroup->ops;
   struct wb_cgroup cgid = cgroup_of(c);
   /* A process can be born in its cgroup only if the cgroup exists before
@@ -303,6 +315,7 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
       .filter = &filter,
       .cgroup = cgroup,
       .cgid = &cgid,
+      .stub_fd = stub,
   };
   if (c->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &s.winsize) == 0)
     s.have_winsize = true;
@@ -345,13 +358,13 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   }
   wb_log_phase("start: state saved, GO sent");
   if (r == 0)
-    r = await_exec(sync, p, err);
+    r = await_exec(sync, c->argv[0], p, err);
   wb_log_phase("start: command exec'd");
   if (r < 0) {
     reap(p);
     /* Killed and reaped: whatever it sent is queued, then EOF. */
     if (sync >= 0)
-      prefer_child_error(sync, err);
+      prefer_child_error(sync, c->argv[0], err);
     if (p->pidfd >= 0)
       close(p->pidfd);
     p->pidfd = -1;

@@ -1,7 +1,9 @@
 /* spawn.c - clone the container's first process into new namespaces and
- * run its setup.  The child is a fork of the runtime that execs the user's
- * command itself: the runtime binary is never re-executed inside the
- * container (the runc CVE-2019-5736 class). */
+ * run its setup.  The child is a fork of the runtime (no re-exec of the
+ * runtime's binary) that ends by exec'ing the user's command through the
+ * exec stub, a sealed copy in a memfd, so that the command's exec never
+ * happens in a process backed by the host's binary (the runc
+ * CVE-2019-5736 class; core/exec_stub/exec_stub.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -188,6 +190,8 @@ static int child_setup(const struct wb_spawn *s, int sync, wb_error *err)
       .stdout_fd = s->stdout_fd,
       .stderr_fd = s->stderr_fd,
       .filter = s->filter,
+      .stub_fd = s->stub_fd,
+      .sync_fd = sync,
   };
   return wb_exec_in_container(&x, err);
 }

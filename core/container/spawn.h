@@ -38,6 +38,8 @@ struct wb_spawn {
   bool enters_self;
   /* Set by wb_spawn: the child's end of the channel. */
   int child_sync;
+  /* The sealed exec stub (wb_exec_stub_open), inherited by the child. */
+  int stub_fd;
 };
 
 /* In the child, with enters_self, before pivot_root: wait for the
@@ -88,10 +90,15 @@ struct wb_exec_spec {
   int stdin_fd, stdout_fd, stderr_fd; /* -1 keeps ours */
   /* Compiled ahead (wb_seccomp_prepare), or NULL to compile here. */
   const struct wb_seccomp_filter *filter;
+  /* The exec goes through the stub in stub_fd (wb_exec_stub_open), which
+   * reports a failed execve on sync_fd, the runtime's channel. */
+  int stub_fd, sync_fd;
 };
 
 /* Switch user, build the environment, change directory, set up stdio and
- * exec.  Returns only on failure (with 125/126/127 in err). */
+ * exec through the stub.  Returns only on failure (with 125/126/127 in
+ * err); a failure of the command's own execve is reported by the stub
+ * (WB_SYNC_EXEC_FAILED). */
 int wb_exec_in_container(const struct wb_exec_spec *x, wb_error *err);
 
 /* Find cmd in $PATH of env (no PATH: the default) like execvp.  126/127

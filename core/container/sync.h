@@ -2,7 +2,9 @@
  * process: a SOCK_SEQPACKET pair.  The child waits for GO; it may send its
  * pty master (PTY); it reports a failure as ERROR with the exit code and
  * message, or closes the channel by exec'ing (close-on-exec): EOF means
- * the user's command is running. */
+ * the user's command is running.  The last exec goes through the exec
+ * stub, which holds the channel open until the command's own execve and
+ * reports that one's failure as EXEC_FAILED. */
 #ifndef WB_SYNC_H
 #define WB_SYNC_H
 
@@ -15,6 +17,9 @@ enum wb_sync_type {
   WB_SYNC_READY = 4,  /* monitor -> runtime: the command is running */
   WB_SYNC_PID = 5,    /* exec helper -> runtime: pid (in exit_code) */
   WB_SYNC_CGROUP = 6, /* runtime -> container: its cgroup exists */
+  /* exec stub -> runtime: execve of the command failed, errno in exit_code
+   * (core/exec_stub/exec_stub.c) */
+  WB_SYNC_EXEC_FAILED = 7,
 };
 
 /* Send a message; fd >= 0 is passed along with SCM_RIGHTS. */
