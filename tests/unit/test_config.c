@@ -340,6 +340,8 @@ static void test_default_file(void **state)
   wb_config_free(&c);
 }
 
+/* An empty $WHALEBOX_CONFIG is as if unset: the default file when it is
+ * installed, else the built-in defaults; never an error about "". */
 static void test_empty_env_means_unset(void **state)
 {
   setenv("WHALEBOX_CONFIG", "", 1);
@@ -347,9 +349,17 @@ static void test_empty_env_means_unset(void **state)
   wb_error err = WB_ERROR_INIT;
   const char *def = WB_SYSCONFDIR "/whalebox/whalebox.conf";
   int r = wb_config_load(&c, NULL, &err);
+  if (r < 0)
+    fail_msg("an empty WHALEBOX_CONFIG gave an error: %s", err.msg);
   if (access(def, F_OK) < 0) {
-    assert_int_equal(r, 0);
     assert_null(c.path);
+    assert_false(c.loaded);
+    assert_defaults(&c);
+  } else {
+    print_message("# %s exists: checking it is the one read\n", def);
+    assert_non_null(c.path);
+    assert_string_equal(c.path, def);
+    assert_true(c.loaded);
   }
   wb_error_clear(&err);
   wb_config_free(&c);
