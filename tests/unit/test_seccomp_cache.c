@@ -114,6 +114,26 @@ static void test_cached_is_compiled(void **state)
   free(file);
 }
 
+/* The program line and program of the only cache file under `root`. */
+static char *program_part(const char *root, size_t *len)
+{
+  wb_error err = WB_ERROR_INIT;
+  char *file = cache_file(root);
+  assert_non_null(file);
+  char *data = NULL;
+  size_t n = 0;
+  assert_int_equal(read_file(file, &data, &n, &err), 0);
+  free(file);
+  const char *line = memmem(data, n, "\nprogram ", 9);
+  assert_non_null(line);
+  line++;
+  *len = n - (size_t)(line - data);
+  char *part = xmalloc(*len);
+  memcpy(part, line, *len);
+  free(data);
+  return part;
+}
+
 static void test_damaged_file_is_replaced(void **state)
 {
   const char *root = *state;
@@ -121,25 +141,53 @@ static void test_damaged_file_is_replaced(void **state)
   struct wb_seccomp_filter fresh = {0};
   char *file = compile_into_cache(root, &s, &fresh);
   wb_error err = WB_ERROR_INIT;
-  /* The description altered (as if another libseccomp wrote it), then the
-   * program cut short: neither is used; the file is compiled again. */
   char *data = NULL;
   size_t len = 0;
   assert_int_equal(read_file(file, &data, &len, &err), 0);
+  char *whole = xmalloc(len);
+  memcpy(whole, data, len);
+  /* The description altered (as if another libseccomp wrote it) over a
+   * whole, valid program that differs from this one (SYS_ADMIN's,
+   * compiled into another root): were the description not compared, that
+   * program would be used.  It is not; the file is compiled again. */
+  struct wb_security admin = {0};
+  char *add[] = {"SYS_ADMIN", NULL};
+  admin.cap_add = add;
+  char *other_root = xasprintf("%s/other", root);
+  assert_int_equal(mkdir(other_root, 0700), 0);
+  struct wb_seccomp_filter other = {0};
+  free(compile_into_cache(other_root, &admin, &other));
+  assert_true(other.len != fresh.len ||
+              memcmp(other.insns, fresh.insns,
+                     fresh.len * sizeof(struct sock_filter)) != 0);
+  size_t plen = 0;
+  char *prog = program_part(other_root, &plen);
   char *v = strstr(data, "libseccomp ");
   assert_non_null(v);
   v[11] = v[11] == '9' ? '8' : '9';
-  assert_int_equal(write_file(file, data, len, &err), 0);
+  size_t dlen =
+      (size_t)((const char *)memmem(data, len, "\nprogram ", 9) - data) + 1;
+  char *forged = xmalloc(dlen + plen);
+  memcpy(forged, data, dlen);
+  memcpy(forged + dlen, prog, plen);
+  assert_int_equal(write_file(file, forged, dlen + plen, &err), 0);
   assert_gives(root, &s, &fresh);
   free(data);
   data = NULL;
   assert_int_equal(read_file(file, &data, &len, &err), 0);
+  assert_memory_equal(data, whole, len);
+  /* The program cut short: not used, compiled again. */
   assert_int_equal(truncate(file, (off_t)len - 3), 0);
   assert_gives(root, &s, &fresh);
   struct stat st;
   assert_int_equal(stat(file, &st), 0);
   assert_int_equal((size_t)st.st_size, len);
   wb_seccomp_filter_clear(&fresh);
+  wb_seccomp_filter_clear(&other);
+  free(forged);
+  free(prog);
+  free(other_root);
+  free(whole);
   free(data);
   free(file);
 }
