@@ -203,24 +203,52 @@ PY
   run --separate-stderr wb load -i "$WB_TMP/bad2.tar"
   assert_one_line_error
   assert_contains "$stderr" "not in the archive"
-  # docker save layer paths that climb out or link to the host.
-  mkdir -p "$WB_TMP/bad3/l"
-  cp "$(blob "$L" "$(jq -r .config.digest "$m")")" "$WB_TMP/bad3/c.json"
-  ln -s /etc/passwd "$WB_TMP/bad3/l/layer.tar"
-  echo '[{"Config":"c.json","RepoTags":["evil:1"],"Layers":["l/layer.tar","../../../etc/passwd"]}]' \
-    >"$WB_TMP/bad3/manifest.json"
-  tar -C "$WB_TMP/bad3" -cf "$WB_TMP/bad3.tar" .
-  run --separate-stderr wb load -i "$WB_TMP/bad3.tar"
+  # docker save layer paths that link to the host or climb out of the
+  # archive, each to a host copy of the real top layer: were they
+  # followed, the image would load.
+  local host_layer=$WB_TMP/host-layer.tar n climb
+  cp "$top" "$host_layer"
+  n=$(jq -r '.layers | length' "$m")
+  climb=../../../../../../../../../..$host_layer
+  local bad
+  for bad in link climb; do
+    mkdir -p "$WB_TMP/$bad"
+    cp "$(blob "$L" "$(jq -r .config.digest "$m")")" "$WB_TMP/$bad/c.json"
+    local i layers=()
+    for ((i = 0; i < n - 1; i++)); do
+      mkdir "$WB_TMP/$bad/l$i"
+      cp "$(blob "$L" "$(jq -r ".layers[$i].digest" "$m")")" "$WB_TMP/$bad/l$i/layer.tar"
+      layers+=("l$i/layer.tar")
+    done
+    if [[ $bad == link ]]; then
+      mkdir "$WB_TMP/$bad/top"
+      ln -s "$host_layer" "$WB_TMP/$bad/top/layer.tar"
+      layers+=(top/layer.tar)
+    else
+      layers+=("$climb")
+    fi
+    jq -n --argjson l "$(printf '%s\n' "${layers[@]}" | jq -R . | jq -s .)" \
+      '[{"Config": "c.json", "RepoTags": ["evil:1"], "Layers": $l}]' >"$WB_TMP/$bad/manifest.json"
+    tar -C "$WB_TMP/$bad" -cf "$WB_TMP/$bad.tar" .
+  done
+  run --separate-stderr wb load -i "$WB_TMP/link.tar"
   assert_one_line_error
-  # Not an archive at all, and an empty input.
+  assert_contains "$stderr" "top/layer.tar: not in the archive"
+  run --separate-stderr wb load -i "$WB_TMP/climb.tar"
+  assert_one_line_error
+  assert_contains "$stderr" "$climb: not in the archive"
+  # Not an archive at all, an empty input, a missing file.
   echo "hello" >"$WB_TMP/not.tar"
   run --separate-stderr wb load -i "$WB_TMP/not.tar"
   assert_one_line_error
+  assert_contains "$stderr" "not an image archive"
   : >"$WB_TMP/empty.tar"
   run --separate-stderr wb load -i "$WB_TMP/empty.tar"
   assert_one_line_error
+  assert_contains "$stderr" "not an image archive"
   run --separate-stderr wb load -i "$WB_TMP/missing.tar"
   assert_one_line_error
+  assert_contains "$stderr" "$WB_TMP/missing.tar: No such file or directory"
   [[ "$(tree_listing "$WB_ROOT")" == "$before" ]] ||
     fail "the state root changed:" "$(diff <(echo "$before") <(tree_listing "$WB_ROOT"))"
 }
