@@ -725,11 +725,22 @@ PY
     n=$((n + 1))
   done
   [[ $n -ge 1 ]] || fail "no compiled filter under $SEC_ROOT/cache"
-  local m
+  local m name got
   for m in run exec; do
     run sec_in overlay "$m" -- sh -c 'grep ^Seccomp: /proc/self/status; unshare -U true'
     [[ "$status" -ne 0 ]] || fail "unshare worked under a damaged cache [$m]"
     assert_contains "$output" "Seccomp:	2"
     assert_contains "$output" "Operation not permitted"
+    # "Seccomp: 2" is also what the allow-all program shows: the default
+    # profile's refusals must hold, for calls that the kernel itself
+    # allows here (check_probe_unconfined), and clone3's ENOSYS.
+    run sec_in overlay "$m" -- /probe/syscall-probe syscalls keyctl mount setns clone3
+    assert_status 0
+    for name in keyctl mount setns; do
+      got=$(sec_probe_result "$output" "$name")
+      [[ "$got" == EPERM ]] || fail "$name gave '$got' under a damaged cache [$m], not EPERM" "$output"
+    done
+    got=$(sec_probe_result "$output" clone3)
+    [[ "$got" == ENOSYS ]] || fail "clone3 gave '$got' under a damaged cache [$m], not ENOSYS" "$output"
   done
 }
