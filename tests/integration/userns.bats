@@ -451,7 +451,43 @@ check_unmapped_image_ids() {
   : >"$SEC_ROOT/empty.conf"
   assert_status 0
   [[ "$output" == 65534:65534 ]] || fail "an unmapped image id shows as:" "$output"
+  [[ "$1" == overlay ]] && check_overlay_variant "${2:-idmapped}" "odd-$1"
   run sec_wb "$1" rmi "odd-$1"
+  assert_status 0
+}
+
+# Is the running kernel at least version $1.$2?
+kernel_at_least() {
+  local major minor
+  IFS=. read -r major minor _ <<<"$(uname -r)"
+  ((major > $1 || (major == $1 && ${minor%%[!0-9]*} >= $2)))
+}
+
+# The overlay variant ($1: idmapped or copy) is the one that ran for image
+# $2.  The copy variant, and the idmapped one before Linux 6.13 (overlay
+# takes idmapped lower layers from 6.13 on: README), make an owned copy
+# of the layers (<container>/storage/lower), where the unmapped id became
+# the host's overflow id, not the mapped 100005; idmapped layers make none.
+check_overlay_variant() {
+  [[ "$1" == copy ]] &&
+    printf 'storage: { overlay: { idmapped_layers = false; }; };\n' \
+      >"$SEC_ROOT/empty.conf"
+  local rc=0
+  CID=$(sec_wb overlay run -d --cgroup-parent "$SEC_CG" --uidmap "$MAP" "$2" sleep 600) || rc=$?
+  : >"$SEC_ROOT/empty.conf"
+  [[ $rc -eq 0 && "$CID" =~ ^[0-9a-f]{64}$ ]] || fail "run -d $2 failed: $CID"
+  run sec_wb overlay exec "$CID" stat -c %u:%g /odd
+  assert_status 0
+  [[ "$output" == 65534:65534 ]] || fail "[$1 run -d] an unmapped image id shows as:" "$output"
+  local lower=$SEC_ROOT/containers/$CID/storage/lower
+  if [[ "$1" == copy ]] || ! kernel_at_least 6 13; then
+    [[ -d "$lower" ]] || fail "no owned copy at $lower"
+    [[ "$(stat -c %u:%g "$lower/odd")" == 65534:65534 ]] ||
+      fail "the copy of /odd is $(stat -c %u:%g "$lower/odd") on the host"
+  else
+    [[ ! -e "$lower" ]] || fail "idmapped layers, yet an owned copy at $lower"
+  fi
+  run sec_wb overlay rm -f "$CID"
   assert_status 0
 }
 
