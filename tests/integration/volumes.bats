@@ -18,16 +18,6 @@ teardown() {
   container_teardown
 }
 
-# Named volumes in `run -v` need wb_volume_resolve_binds() in run (issue 5:
-# the lead wires it); until then those tests say so and skip.
-require_named_volumes() {
-  run --separate-stderr wb_run --rm -v wbprobe:/probe busybox true
-  if [[ "$status" -ne 0 ]]; then
-    skip "run does not resolve named volumes yet ($stderr)"
-  fi
-  wb volume rm wbprobe >/dev/null
-}
-
 # The volume names, one per line.
 volumes() {
   wb volume ls -q
@@ -64,7 +54,6 @@ volumes() {
 }
 
 @test "a missing host path is created, as Docker does" {
-  require_named_volumes
   [[ ! -e "$WB_TMP/new/deep" ]]
   run --separate-stderr wb_run --rm -v "$WB_TMP/new/deep:/d" busybox sh -c 'echo hi >/d/f'
   assert_status 0
@@ -163,7 +152,6 @@ PY
 }
 
 @test "-v NAME:/data creates the volume; its data outlives the containers" {
-  require_named_volumes
   run --separate-stderr wb_run --rm -v data2:/data busybox sh -c 'echo persisted >/data/f'
   assert_status 0
   [[ "$(volumes)" == data2 ]] || fail "volumes: $(volumes)"
@@ -174,7 +162,6 @@ PY
 }
 
 @test "a volume in use cannot be removed (125), then can once the container is gone" {
-  require_named_volumes
   run --separate-stderr wb_run --name user -v busy:/data busybox true
   assert_status 0
   local cid
@@ -196,7 +183,6 @@ PY
 }
 
 @test "-v /path makes an anonymous volume: rm -v removes it, rm keeps it, prune takes it" {
-  require_named_volumes
   run --separate-stderr wb_run --name a1 -v /scratch busybox sh -c 'echo x >/scratch/f'
   assert_status 0
   local v1
