@@ -352,13 +352,11 @@ plugin_field() {
 
 # ---- commands that need a driver ---------------------------------------------
 
-# Until `run` exists these are skipped (with the reason); they pass once it
-# lands.  A command that needs a broken driver fails with 125, one line
-# naming the file and the problem, and leaves nothing in the state root.
-# Containers get a cgroup parent of their own, removed by teardown.
-needs_run() {
-  "$WB_BIN" run --help >/dev/null 2>&1 || skip "whalebox has no 'run' command yet"
-  "$WB_BIN" import --help >/dev/null 2>&1 || skip "whalebox has no 'import' command yet"
+# A command that needs a broken driver fails with 125, one line naming the
+# file and the problem, and leaves nothing in the state root.  Containers
+# get a cgroup parent of their own, removed by teardown.  The image: the
+# host's busybox (the runs never get as far as executing it).
+make_wbtest_image() {
   WB_CGROUP_PARENT=wb-test-core-$$-$RANDOM
   printf 'cgroup: { parent = "%s"; };\n' "$WB_CGROUP_PARENT" >"$WB_CONF"
   mkdir -p "$WB_TMP/rootfs/bin"
@@ -396,7 +394,7 @@ run_with_broken_driver() {
 }
 
 @test "run with a broken storage driver: 125, one line, nothing created" {
-  needs_run
+  make_wbtest_image
   run_with_broken_driver --storage-driver storage-badmajor.so "ABI 2.0"
   run_with_broken_driver --storage-driver storage-newminor.so "newer"
   run_with_broken_driver --storage-driver storage-nogetter.so "no whalebox_plugin_entry symbol"
@@ -408,14 +406,14 @@ run_with_broken_driver() {
 }
 
 @test "run with a broken cgroup driver: 125, one line, nothing created" {
-  needs_run
+  make_wbtest_image
   run_with_broken_driver --cgroup-driver storage-badmajor.so "ABI 2.0"
   run_with_broken_driver --cgroup-driver storage-dummy.so "is a storage driver, not a cgroup driver"
   remove_test_cgroups
 }
 
 @test "run with a broken log driver: 125, one line, nothing created" {
-  needs_run
+  make_wbtest_image
   run_with_broken_driver --log-driver storage-dummy.so "is a storage driver, not a log driver"
   run_with_broken_driver --log-driver storage-textfile.so "not a shared object"
   remove_test_cgroups
