@@ -5,12 +5,17 @@
 # harness itself on first use.
 set -euo pipefail
 
+# The tests' tools: strace (run.bats, runroot.bats, limits.bats),
+# setcap from libcap2-bin (userns.bats), chattr and lsattr from e2fsprogs
+# (runroot.bats).  A test that lacks one skips, and tests/run.sh fails the
+# run for that skip.
 packages=(
   build-essential meson ninja-build pkg-config
   libconfig-dev libcap-dev libseccomp-dev libarchive-dev libjansson-dev
   libssl-dev libcmocka-dev
   bats busybox-static python3 jq zstd xz-utils bzip2 clang-format
   skopeo umoci
+  strace libcap2-bin e2fsprogs
 )
 
 missing=()
