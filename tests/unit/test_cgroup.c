@@ -2,10 +2,14 @@
  * back from the kernel's files, processes entering, stats, kill, freeze,
  * destroy, and real enforcement (OOM kill, pids limit).
  *
- * The driver under test is WB_TEST_CGROUP_DRIVER ("v1" by default, the
- * hybrid hosts' driver; tests/vm/run-cgroup-v2.sh runs this file with "v2"
- * in a cgroup-v2-only VM).  When its probe fails every test is skipped with
- * the probe's reason (WB_TEST_CGROUP_REQUIRE=1 makes that a failure).
+ * The driver under test is WB_TEST_CGROUP_DRIVER, by default the one of
+ * the host's cgroup mode: "v2" on a unified host, else "v1"
+ * (tests/vm/run-cgroup-v2.sh runs this file with "v2" in a cgroup-v2-only
+ * VM).  When its probe fails every test is skipped with the probe's reason;
+ * WB_TEST_CGROUP_REQUIRE=1 (tests/meson.build sets it) makes that one
+ * failure instead.  Tests that do not apply to the host's cgroup mode are
+ * reported inside the TAP plan as "ok N - name # SKIP cgroup mode MODE:
+ * why" (the form tests/run.sh accepts).
  * Each test works below its own parent
  * "wb-test-<pid>-<random>" and its teardown removes what is left there, in
  * every hierarchy, even when the test failed; nothing else is touched. */
@@ -339,13 +343,32 @@ static void remove_parent(const char *root)
   free(parent);
 }
 
+/* The host's cgroup mode as the mounts say it (as helpers/common.bash's
+ * host_cgroup_mode): "unified" (cgroup2 at /sys/fs/cgroup), "hybrid" (v1
+ * controllers and a cgroup2 at /sys/fs/cgroup/unified), "legacy" (v1
+ * only) or "none". */
+static const char *host_cgroup_mode(void)
+{
+  struct statfs sfs;
+  if (statfs("/sys/fs/cgroup", &sfs) < 0)
+    return "none";
+  if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+    return "unified";
+  if (statfs("/sys/fs/cgroup/unified", &sfs) == 0 &&
+      sfs.f_type == CGROUP2_SUPER_MAGIC)
+    return "hybrid";
+  return "legacy";
+}
+
 /* ---- fixtures ---------------------------------------------------------- */
 
 /* Load and probe the driver under test, before the tests are chosen. */
 static int prepare(void)
 {
   const char *name = getenv("WB_TEST_CGROUP_DRIVER");
-  fx.name = name && *name ? name : "v1";
+  fx.name = name && *name                                ? name
+            : strcmp(host_cgroup_mode(), "unified") == 0 ? "v2"
+                                                         : "v1";
   const char *dir = getenv("WB_PLUGIN_DIR");
   if (!dir) {
     fprintf(stderr, "WB_PLUGIN_DIR is not set (run through meson test)\n");
@@ -1031,26 +1054,36 @@ static void test_pids_limit(void **state)
   destroy_ok("ctr6");
 }
 
+/* A skip reason that is the host's cgroup mode (see the file's comment). */
+static char *mode_reason(const char *why)
+{
+  return xasprintf("cgroup mode %s: %s", host_cgroup_mode(), why);
+}
+
 /* Why the hybrid-host probe test does not apply here, or NULL. */
 static char *hybrid_skip_reason(void)
 {
-  struct statfs sfs;
-  if (statfs("/sys/fs/cgroup", &sfs) < 0)
-    return xasprintf("statfs /sys/fs/cgroup: %s", strerror(errno));
-  if (sfs.f_type == CGROUP2_SUPER_MAGIC)
-    return xstrdup("/sys/fs/cgroup is cgroup2: a unified host, not hybrid");
-  if (!fx.v2_mount)
-    return xstrdup("no cgroup2 mount on this host");
+  const char *mode = host_cgroup_mode();
+  if (strcmp(mode, "unified") == 0)
+    return mode_reason("/sys/fs/cgroup is cgroup2, not a hybrid host");
+  if (strcmp(mode, "hybrid") != 0 || !fx.v2_mount)
+    return mode_reason("no cgroup2 mount beside the v1 hierarchies");
   char *path = xasprintf("%s/cgroup.controllers", fx.v2_mount);
   char *have = read_text(path);
   char *why = NULL;
   if (!have)
     why = xasprintf("cannot read %s", path);
   else if (strstr(have, "memory") && strstr(have, "pids"))
-    why = xasprintf("%s offers the v2 controllers", fx.v2_mount);
+    why = mode_reason("its cgroup2 mount offers the v2 controllers");
   free(have);
   free(path);
   return why;
+}
+
+/* Stands in for a test that cannot run here: its name carries the skip. */
+static void skipped(void **state)
+{
+  (void)state;
 }
 
 #define TEST(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
@@ -1058,11 +1091,12 @@ static char *hybrid_skip_reason(void)
 int main(void)
 {
   /* cmocka 1.1.5 prints a skip() as "not ok N # SKIP", which TAP readers
-   * (meson among them) count as a failure: tests that cannot run here are
-   * left out of the plan instead, each with its reason as a TAP comment. */
+   * (meson among them) count as a failure.  A test that cannot run here is
+   * run as `skipped` under the name "NAME # SKIP REASON" instead: cmocka
+   * prints "ok N - NAME # SKIP REASON", a skip inside the plan. */
   if (prepare() < 0)
     return 1;
-  /* The VM run must not pass by skipping everything. */
+  /* A driver that cannot work must not pass by skipping everything. */
   const char *req = getenv("WB_TEST_CGROUP_REQUIRE");
   if (fx.skip_reason && req && strcmp(req, "1") == 0) {
     printf("1..1\nnot ok 1 - cgroup-%s probe (WB_TEST_CGROUP_REQUIRE=1): "
@@ -1071,6 +1105,17 @@ int main(void)
     return 1;
   }
   char *hybrid_why = hybrid_skip_reason();
+  char *no_open = strcmp(fx.name, "v2") != 0
+                      ? mode_reason("the driver under test is cgroup-v1, "
+                                    "which has no open(): CLONE_INTO_CGROUP "
+                                    "needs cgroup2")
+                      : NULL;
+  char *no_enter_self =
+      strcmp(fx.name, "v1") != 0
+          ? mode_reason("the driver under test is cgroup-v2, which has no "
+                        "enter_self(): its containers are cloned into their "
+                        "cgroup")
+          : NULL;
   const struct {
     struct CMUnitTest test;
     const char *skip; /* reason, or NULL to run */
@@ -1084,28 +1129,28 @@ int main(void)
       {TEST(test_memory_swap_order), fx.skip_reason},
       {TEST(test_oom_kill), fx.skip_reason},
       {TEST(test_pids_limit), fx.skip_reason},
-      {TEST(test_open),
-       strcmp(fx.name, "v2") != 0
-           ? "cgroup v1 has no open(): CLONE_INTO_CGROUP needs cgroup2"
-           : fx.skip_reason},
-      {TEST(test_enter_self),
-       strcmp(fx.name, "v1") != 0
-           ? "cgroup v2 has no enter_self(): its containers are cloned into "
-             "their cgroup"
-           : fx.skip_reason},
+      {TEST(test_open), no_open ? no_open : fx.skip_reason},
+      {TEST(test_enter_self), no_enter_self ? no_enter_self : fx.skip_reason},
   };
-  size_t n_all = sizeof(all) / sizeof(all[0]), n = 0;
+  size_t n = sizeof(all) / sizeof(all[0]);
   struct CMUnitTest tests[sizeof(all) / sizeof(all[0])];
-  printf("# cgroup driver under test: cgroup-%s (WB_TEST_CGROUP_DRIVER)\n",
-         fx.name);
-  for (size_t i = 0; i < n_all; i++) {
-    if (all[i].skip)
-      printf("# SKIP %s: %s\n", all[i].test.name, all[i].skip);
-    else
-      tests[n++] = all[i].test;
+  char *names[sizeof(all) / sizeof(all[0])] = {NULL};
+  printf("# cgroup driver under test: cgroup-%s (host cgroup mode %s)\n",
+         fx.name, host_cgroup_mode());
+  for (size_t i = 0; i < n; i++) {
+    tests[i] = all[i].test;
+    if (all[i].skip) {
+      names[i] = xasprintf("%s # SKIP %s", all[i].test.name, all[i].skip);
+      tests[i] = (struct CMUnitTest)cmocka_unit_test(skipped);
+      tests[i].name = names[i];
+    }
   }
   fflush(stdout);
   int r = _cmocka_run_group_tests("cgroup", tests, n, NULL, group_teardown);
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  free(no_open);
+  free(no_enter_self);
   free(hybrid_why);
   return r;
 }
