@@ -7,10 +7,30 @@
 # finds may say which cleanup path is broken.
 #
 # The names it looks for are the test conventions: state roots
-# /var/tmp/wb-test.* (helpers/run.bash) and /tmp/wb-bats.*
-# (helpers/common.bash), cgroup parents wb-test-*.
+# /var/tmp/wb-test.* (helpers/run.bash, helpers/security.bash),
+# /tmp/wb-bats.* (helpers/common.bash) and ${TMPDIR:-/tmp}/wb-limits.*
+# (helpers/limits.bash: the file's root is <that>/root), cgroup parents
+# wb-test-*.
 
 load helpers/common
+
+# The scratch directories the tests make, one glob per line (unexpanded).
+scratch_globs() {
+  echo '/var/tmp/wb-test.*'
+  echo '/tmp/wb-bats.*'
+  echo "${TMPDIR:-/tmp}/wb-limits.*"
+  [[ "${TMPDIR:-/tmp}" == /tmp ]] || echo '/tmp/wb-limits.*'
+}
+
+# Is $1 (a state root, or a path in one) under a test's scratch directory?
+is_test_path() {
+  local g
+  while read -r g; do
+    # shellcheck disable=SC2053 # $g is a glob
+    [[ "$1" == $g ]] && return 0
+  done < <(scratch_globs)
+  return 1
+}
 
 # Lines of $1 (may be empty) reported with a title, as a failure.
 report() {
@@ -20,7 +40,7 @@ report() {
 
 @test "no mount of a test is left on the host" {
   report "mounts left by the tests (/proc/self/mountinfo)" \
-    "$(grep -E 'wb-test|wb-bats' /proc/self/mountinfo || true)"
+    "$(grep -E 'wb-test|wb-bats|wb-limits' /proc/self/mountinfo || true)"
 }
 
 @test "no cgroup of a test is left" {
@@ -36,10 +56,12 @@ report() {
 }
 
 @test "no state root or scratch directory of a test is left" {
-  local found=() d
-  for d in /var/tmp/wb-test.* /tmp/wb-bats.*; do
-    [[ -e "$d" ]] && found+=("$d")
-  done
+  local found=() d g
+  while read -r g; do
+    for d in $g; do
+      [[ -e "$d" ]] && found+=("$d")
+    done
+  done < <(scratch_globs)
   report "state roots left by the tests" "$(printf '%s\n' "${found[@]}" | sed '/^$/d')"
 }
 
@@ -48,18 +70,18 @@ report() {
   local found=() d
   for d in /dev/shm/whalebox-*; do
     [[ -f "$d/root" ]] || continue
-    [[ "$(cat "$d/root")" == /var/tmp/wb-test.* || "$(cat "$d/root")" == /tmp/wb-bats.* ]] &&
-      found+=("$d ($(cat "$d/root"))")
+    is_test_path "$(cat "$d/root")" && found+=("$d ($(cat "$d/root"))")
   done
   report "runroots left by the tests" "$(printf '%s\n' "${found[@]}" | sed '/^$/d')"
 }
 
 @test "no whalebox process of a test is still running" {
-  local found=() p cmd
+  local found=() p cmd root
   for p in /proc/[0-9]*; do
     cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
-    [[ "$cmd" == *whalebox*" --root "/var/tmp/wb-test.* || "$cmd" == *whalebox*" --root "/tmp/wb-bats.* ]] &&
-      found+=("${p#/proc/}: $cmd")
+    [[ "$cmd" == *whalebox*" --root "* ]] || continue
+    root=${cmd#*" --root "}
+    is_test_path "${root%% *}" && found+=("${p#/proc/}: $cmd")
   done
   report "whalebox processes left by the tests" "$(printf '%s\n' "${found[@]}" | sed '/^$/d')"
 }
