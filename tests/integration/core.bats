@@ -175,13 +175,17 @@ teardown() {
 }
 
 @test "info: --storage-driver/--log-driver/--cgroup-driver flags override, from 'flag'" {
-  run --separate-stderr wb --storage-driver bind --log-driver none --cgroup-driver v1 info --format json
+  # The cgroup driver this host's mode can use (auto would pick it too:
+  # "from" tells the flag).
+  local cg
+  cg=$(host_cgroup_driver)
+  run --separate-stderr wb --storage-driver bind --log-driver none --cgroup-driver "$cg" info --format json
   assert_status 0
   local j=$output
   [[ "$(json .drivers.storage.driver <<<"$j")" == storage-bind ]] || fail "storage" "$(json .drivers.storage <<<"$j")"
   [[ "$(json .drivers.storage.from <<<"$j")" == flag ]] || fail "storage from" "$j"
   [[ "$(json .drivers.log.driver <<<"$j")" == log-none ]] || fail "log" "$(json .drivers.log <<<"$j")"
-  [[ "$(json .drivers.cgroup.driver <<<"$j")" == cgroup-v1 ]] || fail "cgroup" "$(json .drivers.cgroup <<<"$j")"
+  [[ "$(json .drivers.cgroup.driver <<<"$j")" == "cgroup-$cg" ]] || fail "cgroup" "$(json .drivers.cgroup <<<"$j")"
   [[ "$(json .drivers.cgroup.from <<<"$j")" == flag ]] || fail "cgroup from" "$j"
 }
 
@@ -265,7 +269,7 @@ plugin_field() {
   run --separate-stderr wb plugins --format json
   assert_status 0
   local d
-  for d in storage-overlay storage-bind cgroup-v1 log-file log-none; do
+  for d in storage-overlay storage-bind "cgroup-$(host_cgroup_driver)" log-file log-none; do
     local kind=${d%%-*} name=${d#*-}
     [[ "$(plugin_field "$kind" "$name" status)" == usable ]] ||
       fail "$d is not usable: $(plugin_field "$kind" "$name" error)" "$output"
@@ -273,7 +277,8 @@ plugin_field() {
 }
 
 @test "plugins: cgroup-v2 is unusable on a hybrid host, naming the missing controllers" {
-  [[ "$(host_cgroup_mode)" == hybrid ]] || skip "host cgroup mode is $(host_cgroup_mode), not hybrid"
+  [[ "$(host_cgroup_mode)" == hybrid ]] ||
+    skip_cgroup_mode "only a hybrid host has a cgroup2 mount without the controllers"
   run --separate-stderr wb plugins --format json
   assert_status 0
   [[ "$(plugin_field cgroup v2 status)" == unusable ]] || fail "cgroup-v2 status" "$output"
@@ -288,6 +293,20 @@ plugin_field() {
     fi
   done
   [[ $missing -eq 1 ]] || fail "test assumption: some controller should be missing"
+}
+
+@test "plugins: cgroup-v1 is unusable on a unified host, naming the missing hierarchies" {
+  [[ "$(host_cgroup_mode)" == unified ]] ||
+    skip_cgroup_mode "only a unified host has no cgroup v1 hierarchies"
+  run --separate-stderr wb plugins --format json
+  assert_status 0
+  [[ "$(plugin_field cgroup v1 status)" == unusable ]] || fail "cgroup-v1 status" "$output"
+  local why c
+  why=$(plugin_field cgroup v1 error)
+  for c in memory cpu cpuset pids freezer; do
+    assert_contains "$why" "$c"
+  done
+  assert_contains "$why" "not mounted as cgroup v1 hierarchies"
 }
 
 @test "plugins: text output has a header and one row per driver" {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # limits.bats - resource limits enforced for real (issue 7): OOM, memory,
 # pids, cpuset, CPU quota and shares, update, stats, and refused values,
-# against the cgroup driver $WB_TEST_CGROUP_DRIVER (v1 by default; the
-# cgroup-v2-only VM runs this file with v2: tests/vm/run-limits-v2.sh).
+# against the cgroup driver $WB_TEST_CGROUP_DRIVER (by default the host
+# cgroup mode's; the cgroup-v2-only VM runs this file with v2:
+# tests/vm/run-limits-v2.sh).
 # The VM emulates its CPU: keep tests few and short.
 
 load helpers/common
@@ -280,7 +281,8 @@ assert_moved_itself() {
 }
 
 @test "v1: run's first process and exec's helper move themselves into every hierarchy (0 to tasks); nothing goes through cgroup.procs" {
-  [[ "$LIM_DRIVER" == v1 ]] || skip "cgroup $LIM_DRIVER: containers are cloned into their cgroup"
+  [[ "$LIM_DRIVER" == v1 ]] ||
+    skip_cgroup_mode "the driver under test is cgroup-$LIM_DRIVER: containers are cloned into their cgroup"
   command -v strace >/dev/null || skip "strace is not installed"
   TRACE=$BATS_TEST_TMPDIR/strace.run
   run --separate-stderr wb_strace run --rm --cgroup-parent "$LIM_PARENT" busybox true
@@ -314,7 +316,7 @@ assert_moved_itself() {
 
 @test "v2: run's first process and exec's are born in the cgroup (clone3 CLONE_INTO_CGROUP), never migrated" {
   [[ "$LIM_DRIVER" == v2 ]] ||
-    skip "cgroup $LIM_DRIVER: CLONE_INTO_CGROUP takes only a cgroup2 directory (v1 containers move themselves: the test above)"
+    skip_cgroup_mode "the driver under test is cgroup-$LIM_DRIVER: CLONE_INTO_CGROUP takes only a cgroup2 directory (v1 containers move themselves: the test above)"
   command -v strace >/dev/null || skip "strace is not installed"
   # A foreground run (strace -f would wait for a detached one's monitor).
   # Inside, its cgroup is the root of its cgroup namespace.

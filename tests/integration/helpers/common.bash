@@ -110,6 +110,22 @@ host_cgroup_mode() {
   fi
 }
 
+# The cgroup driver for the host's mode: v2 on a unified host, else v1.
+host_cgroup_driver() {
+  if [[ "$(host_cgroup_mode)" == unified ]]; then
+    echo v2
+  else
+    echo v1
+  fi
+}
+
+# Skip a test that does not apply to the host's cgroup mode, saying so in
+# the one form tests/run.sh accepts from a fresh machine: "cgroup mode
+# MODE: why".  Every other skip fails a run.sh run.
+skip_cgroup_mode() {
+  skip "cgroup mode $(host_cgroup_mode): $*"
+}
+
 # Assertions that print what they saw when they fail.
 fail() {
   printf '# %s\n' "$@" >&2

@@ -11,14 +11,10 @@
 # and its own cgroup parent ($WB_CG_PARENT) that teardown removes together
 # with every container, monitor and state directory the test left.
 
-# The cgroup driver: the real v1 driver on this hybrid host when it is
-# built, else the test dummy (so these tests can run while it is missing).
+# The cgroup driver: the real one of the host's cgroup mode (v1 on a
+# hybrid or v1-only host, v2 on a unified one).
 container_cgroup_driver() {
-  if [[ -e "$WB_PLUGIN_DIR/cgroup-v1.so" ]]; then
-    echo v1
-  else
-    echo "$WB_TEST_PLUGIN_DIR/cgroup-dummy.so"
-  fi
+  host_cgroup_driver
 }
 
 # whalebox with this test's root, config, drivers (overrides common's wb).
@@ -38,10 +34,15 @@ run_d() {
   [[ "$CID" =~ ^[0-9a-f]{64}$ ]] || fail "run -d printed: $CID"
 }
 
-# A busybox root filesystem tarball, built once per file.
+# A busybox root filesystem tarball, built once per file (or made
+# beforehand: $WB_TEST_BUSYBOX_TAR, as the VM runners do on the host).
 make_busybox_image() {
   local tar=$BATS_FILE_TMPDIR/busybox.tar script=$WB_SOURCE_DIR/scripts/make-busybox-image.sh
   [[ -s "$tar" ]] && return 0
+  if [[ -n "${WB_TEST_BUSYBOX_TAR:-}" ]]; then
+    cp "$WB_TEST_BUSYBOX_TAR" "$tar"
+    return
+  fi
   if [[ -x "$script" ]]; then
     "$script" "$tar" 2>/dev/null && return 0
   fi

@@ -4,16 +4,16 @@
 #   setup_file() { limits_setup_file; }     teardown_file() { limits_teardown_file; }
 #   setup() { limits_setup; }               teardown() { limits_teardown; }
 #
-# The driver under test is $WB_TEST_CGROUP_DRIVER (v1 by default: this
-# host's controllers are on v1; tests/vm/run-limits-v2.sh sets v2 in the
-# cgroup-v2-only VM).  One state root per file (under $TMPDIR, a tmpfs in
+# The driver under test is $WB_TEST_CGROUP_DRIVER, by default the one of
+# the host's cgroup mode (v2 on a unified host, else v1;
+# tests/vm/run-limits-v2.sh sets v2 in the cgroup-v2-only VM).  One state root per file (under $TMPDIR, a tmpfs in
 # the VM) holds the busybox image, imported once: $WB_TEST_BUSYBOX_TAR when
 # set, else a tarball made by scripts/make-busybox-image.sh.  Every
 # container lives in the file's own cgroup parent wb-test-<pid>-lim, which
 # teardown_file removes.
 
 limits_setup_file() {
-  LIM_DRIVER=${WB_TEST_CGROUP_DRIVER:-v1}
+  LIM_DRIVER=${WB_TEST_CGROUP_DRIVER:-$(host_cgroup_driver)}
   LIM_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wb-limits.XXXXXX")
   LIM_ROOT=$LIM_TMP/root
   LIM_CONF=$LIM_TMP/empty.conf
