@@ -8,14 +8,22 @@
 #   5. tests/vm/run-cgroup-v2.sh     (cgroup-v2 tests in a VM, when present)
 #   6. tests/style.sh                (clang-format)
 #
-# Every TAP "ok"/"not ok" line of every run counts as one test; the style
-# check and any build step that fails count as one test each; a test
-# program that crashes before printing its whole plan counts its missing
-# tests as failed.  The last line is "N passed, N failed"; the exit status
-# is 1 when anything failed.
+# Every TAP "ok"/"not ok" line of every run counts as one test
+# (tests/tap-count.py); the style check and any build step that fails
+# count as one test each; a test program that crashes before printing its
+# whole plan counts its missing tests as failed, and a meson run that
+# fails without a failed test in its log, or lacks a test program, counts
+# as a failure.  A skipped test did not run: it is listed with its reason
+# at the end, and counts as failed unless its reason is the host's cgroup
+# mode (the one rule: skip_allowed in tests/tap-count.py).  The last line
+# is "N skipped, N ran: N passed, N failed"; the exit status is 1 when
+# anything failed.
 #
-# Environment: WB_SKIP_ASAN=1 skips step 4, WB_SKIP_VM=1 step 5 (for quick
-# local runs; CI sets neither).
+# Environment (for quick local runs; CI sets none of them):
+#   WB_SKIP_ASAN=1   skips step 4
+#   WB_SKIP_VM=1     skips step 5
+#   WB_TESTS="..."   runs only these meson tests in steps 3 and 4 (names as
+#                    `meson test --list` prints them: unit-cgroup, core...)
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,10 +33,25 @@ passed=0
 failed=0
 skipped=0
 failures=()
+skips=()
 summary=()
 
 say() {
   printf '\n==> %s\n' "$*"
+}
+
+# The host's cgroup mode as the mounts say it (helpers/common.bash's
+# host_cgroup_mode): unified, hybrid, legacy or none.
+host_cgroup_mode() {
+  local t
+  t=$(stat -f -c %T /sys/fs/cgroup 2>/dev/null) || { echo none; return; }
+  if [[ "$t" == cgroup2fs ]]; then
+    echo unified
+  elif [[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" == cgroup2fs ]]; then
+    echo hybrid
+  else
+    echo legacy
+  fi
 }
 
 # A step that is not itself a test: counted only when it fails.
@@ -38,99 +61,64 @@ step_failed() {
   summary+=("$1: FAILED")
 }
 
-# Count the TAP lines of one test program's output (stdin).  Prints
-# "passed failed skipped" then one line per failure.  $1 names the program;
-# $2 its exit status (a non-zero status without a "not ok" is one failure).
-tap_count() {
-  python3 -c '
-import re, sys
-name, rc = sys.argv[1], int(sys.argv[2])
-ok = bad = skip = 0
-plan = None
-lines = []
-for line in sys.stdin:
-    line = line.rstrip("\n")
-    m = re.match(r"1\.\.(\d+)", line)
-    if m and plan is None:
-        plan = int(m.group(1))
-    if re.match(r"ok\b", line):
-        ok += 1
-        if re.search(r"#\s*skip", line, re.I):
-            skip += 1
-    elif re.match(r"not ok\b", line):
-        bad += 1
-        lines.append(name + ": " + line)
-if plan is not None and ok + bad < plan:
-    lines.append("%s: %d of %d tests did not run" % (name, plan - ok - bad, plan))
-    bad += plan - ok - bad
-if rc != 0 and bad == 0:
-    lines.append("%s: exited %d" % (name, rc))
-    bad = 1
-print(ok, bad, skip)
-for l in lines:
-    print(l)
-' "$1" "$2"
-}
-
-# Add the counts of `tap_count` output (stdin) to the totals; $1 labels the
-# summary line.
+# Add the counts of tap-count.py's output (stdin) to the totals; $1 labels
+# the summary line.
 add_counts() {
-  local label=$1 first p f s line
+  local label=$1 p f s line
   read -r p f s || { step_failed "$label: no results"; return; }
   while IFS= read -r line; do
-    failures+=("$line")
+    case $line in
+    F\ *) failures+=("${line#F }") ;;
+    S\ *) skips+=("${line#S }") ;;
+    esac
   done
   passed=$((passed + p))
   failed=$((failed + f))
   skipped=$((skipped + s))
-  summary+=("$label: $p passed, $f failed ($s of the passed skipped)")
+  summary+=("$label: $((p + f)) ran: $p passed, $f failed; $s skipped")
 }
 
-# Count every test of a meson test run from its testlog.json: TAP lines per
-# test program.
-count_meson() {
-  local label=$1 builddir=$2 log=$2/meson-logs/testlog.json
-  if [[ ! -s "$log" ]]; then
-    step_failed "$label: meson test wrote no $log"
+# Count the TAP output (stdin) of one program run in the cgroup-v2 VM
+# (a unified host); $1 labels it, $2 is its exit status.
+count_vm_tap() {
+  python3 tests/tap-count.py tap "$1" unified "$2" | add_counts "$1"
+}
+
+# The meson tests a full run must have results for: one per unit test
+# file and per .bats file (a missing bats or a file meson did not pick up
+# would otherwise shrink the suite silently).
+expected_tests() {
+  if [[ -n "${WB_TESTS:-}" ]]; then
+    echo "$WB_TESTS"
     return
   fi
-  python3 -c '
-import json, re, sys
-label = sys.argv[2]
-ok = bad = skip = 0
-lines = []
-for raw in open(sys.argv[1]):
-    t = json.loads(raw)
-    name, result = t["name"], t["result"]
-    out = t.get("stdout") or ""
-    o = b = 0
-    plan = None
-    for line in out.splitlines():
-        m = re.match(r"1\.\.(\d+)", line)
-        if m and plan is None:
-            plan = int(m.group(1))
-        if re.match(r"ok\b", line):
-            o += 1
-            if re.search(r"#\s*skip", line, re.I):
-                skip += 1
-        elif re.match(r"not ok\b", line):
-            b += 1
-            lines.append("%s %s: %s" % (label, name, line))
-    if plan is not None and o + b < plan:
-        lines.append("%s %s: %d of %d tests did not run (crash or timeout?)"
-                     % (label, name, plan - o - b, plan))
-        b += plan - o - b
-    if result not in ("OK", "SKIP", "EXPECTEDFAIL") and b == 0:
-        lines.append("%s %s: %s (exit %s)" % (label, name, result, t.get("returncode")))
-        b = 1
-    if o + b == 0 and result in ("OK", "SKIP", "EXPECTEDFAIL"):
-        o = 1  # a non-TAP test program that passed
-    ok += o
-    bad += b
-print(ok, bad, skip)
-for l in lines:
-    print(l)
-' "$log" "$label" | add_counts "$label"
+  local f
+  for f in tests/unit/test_*.c; do
+    f=${f##*/test_}
+    echo "unit-${f%.c}"
+  done
+  for f in tests/integration/*.bats; do
+    f=${f##*/}
+    echo "${f%.bats}"
+  done
+}
+
+# meson test in build directory $2 (extra arguments after it), then count
+# every test of its testlog.json; $1 labels it.  The log is removed first,
+# so an old one is never counted.
+run_meson() {
+  local label=$1 builddir=$2 log=$2/meson-logs/testlog.json rc=0
+  shift 2
+  rm -f "$log"
+  # shellcheck disable=SC2086 # WB_TESTS is a list of names
+  meson test -C "$builddir" --print-errorlogs "$@" ${WB_TESTS:-} || rc=$?
+  if [[ ! -s "$log" ]]; then
+    step_failed "$label: meson test (exit $rc) wrote no $log"
+    return
+  fi
+  # shellcheck disable=SC2046 # one name per line
+  python3 tests/tap-count.py meson "$label" "$(host_cgroup_mode)" "$log" "$rc" \
+    $(expected_tests) | add_counts "$label"
 }
 
 # Configure (or reconfigure, so new test files are found) and build.
@@ -159,8 +147,7 @@ fi
 say "2/6 build (build-test)"
 if build build-test; then
   say "3/6 tests (build-test)"
-  meson test -C build-test --print-errorlogs
-  count_meson "build-test" build-test
+  run_meson "build-test" build-test
 else
   step_failed "build-test: build"
 fi
@@ -173,8 +160,7 @@ else
     say "4/6 tests under ASan+UBSan (build-asan)"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      meson test -C build-asan --print-errorlogs --timeout-multiplier 3
-    count_meson "build-asan" build-asan
+      run_meson "build-asan" build-asan --timeout-multiplier 3
   else
     step_failed "build-asan: build"
   fi
@@ -211,11 +197,11 @@ else
       WB_TEST_PLUGIN_DIR=$repo/build-test/tests/plugins \
       timeout 1200 "$vm_script" | tee "$vm_out"
     rc=${PIPESTATUS[0]}
-    tap_count "cgroup-v2 VM" "$rc" <"$vm_out" | add_counts "cgroup-v2 VM"
+    count_vm_tap "cgroup-v2 VM" "$rc" <"$vm_out"
     # The limit tests of limits.bats again, enforced by cgroup-v2.
     WB_VM_RUN=$vm_run timeout 1200 tests/vm/run-limits-v2.sh "$repo/build-test" | tee "$vm_out"
     rc=${PIPESTATUS[0]}
-    tap_count "limits-v2 VM" "$rc" <"$vm_out" | add_counts "limits-v2 VM"
+    count_vm_tap "limits-v2 VM" "$rc" <"$vm_out"
     rm -f "$vm_out"
   fi
 fi
@@ -231,11 +217,15 @@ else
 fi
 
 say "summary ($((SECONDS - start)) s)"
+[[ -z "${WB_TESTS:-}" ]] || echo "  (only the meson tests WB_TESTS names: $WB_TESTS)"
 printf '  %s\n' "${summary[@]}"
+if [[ ${#skips[@]} -gt 0 ]]; then
+  echo "skipped (the host's cgroup mode, $(host_cgroup_mode) here; the VM is unified):"
+  printf '  %s\n' "${skips[@]}"
+fi
 if [[ ${#failures[@]} -gt 0 ]]; then
   echo "failures:"
   printf '  %s\n' "${failures[@]}"
 fi
-echo "($skipped of the passed tests were skipped, each with its reason in the log)"
-echo "$passed passed, $failed failed"
+echo "$skipped skipped, $((passed + failed)) ran: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
