@@ -83,9 +83,8 @@ static int parse_global_flags(int argc, char **argv, struct wb_context *ctx,
       {NULL, 0, NULL, 0},
   };
   int c;
-  opterr = 0;
   *action = RUN_VERB;
-  while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt(NULL, argc, argv, "+hv", opts, err)) != -1) {
     switch (c) {
     case O_CONFIG:
       *config_path = optarg;
@@ -124,17 +123,8 @@ static int parse_global_flags(int argc, char **argv, struct wb_context *ctx,
     case 'h':
       *action = PRINT_HELP;
       return 0;
-    case ':':
-      return wb_error_set(err, -EINVAL,
-                          "flag needs an argument: %s; see 'whalebox --help'",
-                          argv[optind - 1]);
     default:
-      if (optopt)
-        return wb_error_set(err, -EINVAL,
-                            "unknown flag -%c; see 'whalebox --help'", optopt);
-      return wb_error_set(err, -EINVAL,
-                          "unknown flag %s; see 'whalebox --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag(NULL, argv, err);
     }
   }
   return 0;

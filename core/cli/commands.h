@@ -24,9 +24,33 @@ struct wb_command {
 const struct wb_command *const *wb_command_list(size_t *n);
 const struct wb_command *wb_command_find(const char *name);
 
-/* The error for a flag getopt did not accept (argv[optind - 1]):
- * "<verb>: unknown flag or missing value: X; see 'whalebox <verb> --help'". */
+struct option;
+
+/* The next flag, as getopt_long() returns it, for every verb (verb names
+ * it in messages: "volume create") and for the global flags (verb NULL).
+ * Unlike glibc, and like Docker and podman, a long option is taken only
+ * when spelled out in full: "--pids-limit 5" and "--pids-limit=5", never
+ * "--pid 5".  Every bad flag (unknown, abbreviated, a value missing or
+ * unwanted) returns '?' with Docker's message in err ("unknown flag:
+ * --pid; see 'whalebox run --help'"), which wb_cli_bad_flag() passes on.
+ * Reset with optind = 0 as for getopt; opterr is ours. */
+int wb_cli_getopt(const char *verb, int argc, char **argv,
+                  const char *shortopts, const struct option *longopts,
+                  wb_error *err);
+/* The same, also taking the full name of a long option after one dash
+ * ("-name x", "-cpushare=512": the seed tool's spellings) and "-X=value"
+ * for a short option X; other single-dash words are short options ("-ti").
+ * shortopts must start with '+' (no permutation). */
+int wb_cli_getopt_single_dash(const char *verb, int argc, char **argv,
+                              const char *shortopts,
+                              const struct option *longopts, wb_error *err);
+/* The error of a '?' from wb_cli_getopt(), or of an option the verb lists
+ * but does not handle (argv[optind - 1]). */
 int wb_cli_bad_flag(const char *verb, char **argv, wb_error *err);
+
+/* The flags of a group before its subcommand ("image --help"): 1 when
+ * help was asked for, 0 when there is none, < 0 for a bad flag. */
+int wb_cli_group_help(const char *group, int argc, char **argv, wb_error *err);
 
 /* Run `argv[1]` as one of a group's subcommands (e.g. "image ls" is
  * "images"): map pairs subcommand names with verb names, NULL-terminated

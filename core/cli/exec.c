@@ -37,8 +37,8 @@ WB_COMMAND(exec, "exec", "Run a command in a running container")
   struct wb_exec_request req = {0};
   cleanup_strv char **env = NULL;
   int c;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+ditie:w:u:h", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("exec", argc, argv, "+dite:w:u:h", opts, err)) !=
+         -1) {
     switch (c) {
     case 'h':
       fputs(usage_text, stdout);
@@ -75,9 +75,7 @@ WB_COMMAND(exec, "exec", "Run a command in a running container")
       req.user = optarg;
       break;
     default:
-      return wb_error_set(err, -EINVAL,
-                          "exec: unknown flag %s; see 'whalebox exec --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("exec", argv, err);
     }
   }
   if (argc - optind < 2)

@@ -360,7 +360,8 @@ WB_COMMAND(inspect, "inspect", "Show details of containers (JSON)")
   const char *format = NULL;
   bool containers_only = false;
   int opt;
-  while ((opt = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+  while ((opt = wb_cli_getopt("inspect", argc, argv, "+f:h", opts, err)) !=
+         -1) {
     switch (opt) {
     case 'f':
       format = optarg;

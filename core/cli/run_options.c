@@ -1,6 +1,6 @@
 /* run_options.c - parsing `run` flags.  The seed tool's single-dash
- * spellings (-name, -cpushare, -cpuset, -ti) are accepted because getopt
- * runs in long-only mode. */
+ * spellings (-name, -cpushare, -cpuset, -ti) are accepted: a long option's
+ * full name after one dash is that option (wb_cli_getopt_single_dash). */
 #include "run_options.h"
 
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include "../util/fs.h"
 #include "../util/xalloc.h"
 #include "../volume/volume.h"
+#include "commands.h"
 
 enum {
   O_RM = 256,
@@ -78,32 +79,8 @@ static const struct option options[] = {
     {"uidmap", required_argument, NULL, O_UIDMAP},
     {"gidmap", required_argument, NULL, O_GIDMAP},
     {"help", no_argument, NULL, O_HELP},
-    /* In long-only mode "-u=root" is looked up as a long option "u", a
-     * prefix of several (user, userns, uidmap): exact one-letter names
-     * keep the short options' "-X=VALUE" spelling unambiguous. */
-    {"e", required_argument, NULL, 'e'},
-    {"w", required_argument, NULL, 'w'},
-    {"u", required_argument, NULL, 'u'},
-    {"h", required_argument, NULL, 'h'},
-    {"m", required_argument, NULL, 'm'},
-    {"v", required_argument, NULL, 'v'},
-    {"c", required_argument, NULL, 'c'},
     {NULL, 0, NULL, 0},
 };
-
-static int bad_flag(char **argv, int c, wb_error *err)
-{
-  const char *arg = argv[optind - 1];
-  if (c == ':')
-    return wb_error_set(err, -EINVAL, "flag needs an argument: %s", arg);
-  if (optopt && optopt < 256)
-    return wb_error_set(err, -EINVAL,
-                        "unknown shorthand flag: '%c' in -%c; see "
-                        "'whalebox run --help'",
-                        optopt, optopt);
-  return wb_error_set(err, -EINVAL,
-                      "unknown flag: %s; see 'whalebox run --help'", arg);
-}
 
 static int add_env(char ***env, const char *kv, wb_error *err)
 {
@@ -242,9 +219,8 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
   long max_cpu = -1;
   int opt, r;
   *help = false;
-  opterr = 0;
-  while ((opt = getopt_long_only(argc, argv, "+:itde:w:u:h:m:v:c:", options,
-                                 NULL)) != -1) {
+  while ((opt = wb_cli_getopt_single_dash(
+              "run", argc, argv, "+itde:w:u:h:m:v:c:", options, err)) != -1) {
     r = 0;
     switch (opt) {
     case 'i':
@@ -387,7 +363,7 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       *help = true;
       return 0;
     default:
-      return bad_flag(argv, opt, err);
+      return wb_cli_bad_flag("run", argv, err);
     }
     if (r < 0)
       return r;

@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# cli.bats - the command line (issue 13, part 5): long options only when
+# spelled in full, for every verb and every option it documents (the lists
+# come from each verb's --help, so a new verb or option is covered without
+# editing this file); the seed tool's single-dash spellings.
+
+load helpers/common
+load helpers/run
+
+setup_file() {
+  rt_setup_file
+}
+
+setup() {
+  rt_setup
+}
+
+teardown() {
+  rt_teardown
+}
+
+# The commands `whalebox --help` lists.
+listed_commands() {
+  wbx --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on { print $1 }'
+}
+
+# The subcommands a group's help lists ("image ls"), one per line.
+listed_subcommands() {
+  awk '/^Commands:/ { on = 1; next } on && !NF { on = 0 } on { print $1 }' <<<"$1"
+}
+
+# The long options a help text documents, one per line.
+documented_options() {
+  grep -oE -- '--[a-z][a-z0-9-]*' <<<"$1" | sort -u
+}
+
+# Every strict prefix ("--" and at least one letter) of each option in $2
+# that is not itself one of them, tried on the command words in $1 (empty:
+# the global flags) in both spellings, "--pre VALUE" and "--pre=VALUE":
+# each must fail with 125 and "unknown flag: --pre".  Appends failures to
+# $bad and counts the tries in $tried.
+check_prefixes() {
+  local words=$1 opts=$2 opt p n out rc value=$BATS_TEST_TMPDIR/flag-value
+  local -a cmd
+  read -r -a cmd <<<"$words"
+  for opt in $opts; do
+    for ((n = 3; n < ${#opt}; n++)); do
+      p=${opt:0:n}
+      grep -qx -- "$p" <<<"$opts" && continue
+      for form in sep eq; do
+        if [[ -z "$words" ]]; then
+          if [[ $form == sep ]]; then
+            out=$(wbx "$p" "$value" version 2>&1 >/dev/null) && rc=0 || rc=$?
+          else
+            out=$(wbx "$p=$value" version 2>&1 >/dev/null) && rc=0 || rc=$?
+          fi
+        elif [[ $form == sep ]]; then
+          out=$(wbx "${cmd[@]}" "$p" "$value" 2>&1 >/dev/null) && rc=0 || rc=$?
+        else
+          out=$(wbx "${cmd[@]}" "$p=$value" 2>&1 >/dev/null) && rc=0 || rc=$?
+        fi
+        tried=$((tried + 1))
+        [[ $rc -eq 125 && "$out" == "whalebox: unknown flag: $p;"* ]] ||
+          bad+=("whalebox ${words:+$words }$p$([[ $form == sep ]] && echo " VALUE" || echo "=VALUE") -> $rc: $out")
+      done
+    done
+  done
+}
+
+@test "an abbreviated long option is an unknown flag: every command, every option, every prefix" {
+  local cmds c s help sub_help opts tried=0 seen=$BATS_TEST_TMPDIR/seen
+  local -a bad=()
+  : >"$seen"
+  cmds=$(listed_commands)
+  [[ $(wc -l <<<"$cmds") -gt 20 ]] || fail "too few commands in --help:" "$cmds"
+  # The global flags.
+  check_prefixes "" "$(documented_options "$(wbx --help)")"
+  for c in $cmds; do
+    help=$(wbx "$c" --help) || fail "'$c --help' failed"
+    # Every command takes --help, documented or not.
+    check_prefixes "$c" "$(printf '%s\n--help\n' "$(documented_options "$help")")"
+    md5sum <<<"$help" >>"$seen"
+    for s in $(listed_subcommands "$help"); do
+      sub_help=$(wbx "$c" "$s" --help) || fail "'$c $s --help' failed"
+      # "container run" is run: its parser is checked once.
+      grep -qF "$(md5sum <<<"$sub_help")" "$seen" && continue
+      md5sum <<<"$sub_help" >>"$seen"
+      opts=$(printf '%s\n--help\n' "$(documented_options "$sub_help")")
+      check_prefixes "$c $s" "$opts"
+    done
+  done
+  echo "# $tried abbreviations tried" >&3
+  [[ ${#bad[@]} -eq 0 ]] || fail "${#bad[@]} of $tried abbreviations were not refused:" "${bad[@]:0:20}"
+  ((tried > 1000)) || fail "only $tried abbreviations tried"
+  [[ -z "$(container_ids)" ]] || fail "a container was created"
+}
+
+@test "every long option in the parsers' tables is documented by some --help" {
+  local all="" c s help names name missing=()
+  all+=$(wbx --help)
+  for c in $(listed_commands); do
+    help=$(wbx "$c" --help)
+    all+=$help
+    for s in $(listed_subcommands "$help"); do
+      all+=$(wbx "$c" "$s" --help)
+    done
+  done
+  names=$(grep -ohE '\{"[a-z][a-z0-9-]*", *(no|required|optional)_argument' \
+    "$WB_SOURCE_DIR"/core/main.c "$WB_SOURCE_DIR"/core/cli/*.c | cut -d'"' -f2 | sort -u)
+  [[ $(wc -l <<<"$names") -gt 50 ]] || fail "too few options found in the sources:" "$names"
+  for name in $names; do
+    grep -qE -- "(^|[^a-z0-9-])--?$name([^a-z0-9-]|$)" <<<"$all" || missing+=("$name")
+  done
+  [[ ${#missing[@]} -eq 0 ]] || fail "options no --help mentions:" "${missing[@]}"
+}
+
+@test "full names and the seed tool's single-dash spellings still work" {
+  local id
+  id=$(wbrun -d -name seeded -cpushare 512 -cpuset 0 --pids-limit=64 \
+    --memory 64m busybox sleep 60) || fail "run -d with -name, -cpushare, -cpuset failed"
+  run --separate-stderr wbx inspect -f \
+    '{{.Name}} {{.HostConfig.CpuShares}} {{.HostConfig.CpusetCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.Memory}}' seeded
+  assert_status 0
+  assert_equal "$output" "/seeded 512 0 64 67108864"
+  run --separate-stderr wbx update -cpushare 1024 -cpuset=0 seeded
+  assert_status 0
+  run --separate-stderr wbx inspect -f '{{.HostConfig.CpuShares}}' "$id"
+  assert_equal "$output" "1024"
+  # -u=USER as Docker reads it (-ti is in run-tty.bats).
+  run --separate-stderr wbrun --rm -u=1000 -w=/tmp busybox sh -c 'id -u; pwd'
+  assert_status 0
+  assert_equal "$output" $'1000\n/tmp'
+  wbx rm -f "$id" >/dev/null
+  rt_assert_clean "seed spellings"
+}
