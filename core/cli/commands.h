@@ -4,6 +4,8 @@
 #ifndef WB_COMMANDS_H
 #define WB_COMMANDS_H
 
+#include <stdio.h>
+
 #include "../context.h"
 
 /* A verb returns the process exit code (>= 0), or < 0 with err set (main
@@ -18,7 +20,12 @@ struct wb_command {
   const char *summary;
   /* Hidden from `whalebox --help` (aliases such as "image import"). */
   int hidden;
+  /* Its first argument names a subcommand ("image ls"). */
+  int group;
 };
+
+/* `whalebox --help`: the global flags and the commands. */
+void wb_cli_usage(FILE *out);
 
 /* Commands sorted by name, for help; count in *n. */
 const struct wb_command *const *wb_command_list(size_t *n);
@@ -61,10 +68,15 @@ int wb_cli_dispatch(struct wb_context *ctx, const char *group,
 
 /* Define and register verb `name` (the C identifier) as "<cli_name>". */
 #define WB_COMMAND(ident, cli_name, text)                                      \
+  WB_COMMAND_KIND(ident, cli_name, text, 0)
+/* The same for a group of subcommands ("image"). */
+#define WB_COMMAND_GROUP(ident, cli_name, text)                                \
+  WB_COMMAND_KIND(ident, cli_name, text, 1)
+#define WB_COMMAND_KIND(ident, cli_name, text, is_group)                       \
   static int wb_cmd_##ident(struct wb_context *ctx, int argc, char **argv,     \
                             wb_error *err);                                    \
   static const struct wb_command wb_cmd_desc_##ident = {                       \
-      cli_name, wb_cmd_##ident, text, 0};                                      \
+      cli_name, wb_cmd_##ident, text, 0, is_group};                            \
   __attribute__((used, section("wb_commands"))) static const struct wb_command \
       *const wb_cmd_ptr_##ident = &wb_cmd_desc_##ident;                        \
   static int wb_cmd_##ident(struct wb_context *ctx, int argc, char **argv,     \
@@ -73,7 +85,7 @@ int wb_cli_dispatch(struct wb_context *ctx, const char *group,
 /* Register another name for an existing verb, hidden from help. */
 #define WB_COMMAND_ALIAS(ident, cli_name, target_ident)                        \
   static const struct wb_command wb_cmd_desc_##ident = {                       \
-      cli_name, wb_cmd_##target_ident, NULL, 1};                               \
+      cli_name, wb_cmd_##target_ident, NULL, 1, 0};                            \
   __attribute__((used, section("wb_commands"))) static const struct wb_command \
       *const wb_cmd_ptr_##ident = &wb_cmd_desc_##ident
 

@@ -133,8 +133,8 @@ static int container_prune(struct wb_context *ctx, int argc, char **argv,
   return ret;
 }
 
-WB_COMMAND(container, "container",
-           "Manage containers (ls, inspect, logs, rm, prune...)")
+WB_COMMAND_GROUP(container, "container",
+                 "Manage containers (ls, inspect, logs, rm, prune...)")
 {
   int help = wb_cli_group_help("container", argc, argv, err);
   if (help < 0)

@@ -111,7 +111,7 @@ static int image_inspect(struct wb_context *ctx, int argc, char **argv,
   return ret;
 }
 
-WB_COMMAND(image, "image", "Manage images (import, inspect, ls, rm, tag)")
+WB_COMMAND_GROUP(image, "image", "Manage images (import, inspect, ls, rm, tag)")
 {
   int help = wb_cli_group_help("image", argc, argv, err);
   if (help < 0)

@@ -237,7 +237,8 @@ static int vol_prune(struct wb_context *ctx, int argc, char **argv,
   return 0;
 }
 
-WB_COMMAND(volume, "volume", "Manage volumes (create, ls, inspect, rm, prune)")
+WB_COMMAND_GROUP(volume, "volume",
+                 "Manage volumes (create, ls, inspect, rm, prune)")
 {
   int help = wb_cli_group_help("volume", argc, argv, err);
   if (help < 0)

@@ -2,7 +2,7 @@
 # cli.bats - the command line (issue 13, part 5): long options only when
 # spelled in full, for every verb and every option it documents (the lists
 # come from each verb's --help, so a new verb or option is covered without
-# editing this file); the seed tool's single-dash spellings.
+# editing this file); the seed tool's single-dash spellings; `help`.
 
 load helpers/common
 load helpers/run
@@ -132,4 +132,33 @@ check_prefixes() {
   assert_equal "$output" $'1000\n/tmp'
   wbx rm -f "$id" >/dev/null
   rt_assert_clean "seed spellings"
+}
+
+@test "help COMMAND is COMMAND --help; help alone is --help" {
+  local c s want
+  run --separate-stderr wbx help
+  assert_status 0
+  assert_equal "$output" "$(wbx --help)"
+  for c in $(listed_commands); do
+    want=$(wbx "$c" --help)
+    run --separate-stderr wbx help "$c"
+    [[ $status -eq 0 ]] || fail "help $c exited $status" "$stderr"
+    assert_equal "$output" "$want"
+    for s in $(listed_subcommands "$want"); do
+      run --separate-stderr wbx help "$c" "$s"
+      [[ $status -eq 0 ]] || fail "help $c $s exited $status" "$stderr"
+      assert_equal "$output" "$(wbx "$c" "$s" --help)"
+    done
+  done
+  # Words after a command that has no subcommands are not run.
+  run --separate-stderr wbx help run busybox touch /ran
+  assert_status 0
+  assert_equal "$output" "$(wbx run --help)"
+  [[ -z "$(container_ids)" ]] || fail "help run created a container"
+}
+
+@test "help of an unknown command: 125 and one line" {
+  run --separate-stderr wbx help frobnicate
+  assert_error_line 125 "unknown command 'frobnicate'"
+  assert_equal "$output" ""
 }
