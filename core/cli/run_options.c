@@ -195,8 +195,9 @@ static int apply_image(struct wb_context *ctx, struct wb_container *c,
   char **args = cmd && *cmd ? cmd : (entrypoint ? NULL : img->cmd);
   for (char **a = args; a && *a; a++)
     strv_push(&argv, *a);
+  /* Docker's words; nothing exists yet, so nothing is left behind. */
   if (!argv)
-    strv_push(&argv, "/bin/sh");
+    return wb_error_set(err, -EINVAL, "no command specified");
   c->argv = argv;
   /* The image's variables, then --env-file, then -e (as Docker reads
    * them): a later value of a name replaces an earlier one. */

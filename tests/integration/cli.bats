@@ -2,7 +2,9 @@
 # cli.bats - the command line (issue 13, part 5): long options only when
 # spelled in full, for every verb and every option it documents (the lists
 # come from each verb's --help, so a new verb or option is covered without
-# editing this file); the seed tool's single-dash spellings; `help`.
+# editing this file); the seed tool's single-dash spellings; `help`; a
+# command that is missing: Docker's message and exit code, and nothing
+# left behind.
 
 load helpers/common
 load helpers/run
@@ -161,4 +163,24 @@ check_prefixes() {
   run --separate-stderr wbx help frobnicate
   assert_error_line 125 "unknown command 'frobnicate'"
   assert_equal "$output" ""
+}
+
+@test "no command and none in the image: 125, docker's message, nothing left" {
+  wbx import "$RT_BUSYBOX_TAR" nocmd >/dev/null || fail "import failed"
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    for args in "--name n1 -v /data nocmd" "-d --name n2 -v /data nocmd" \
+      "--rm -v named:/data nocmd" "--entrypoint= --name n3 busybox"; do
+      # shellcheck disable=SC2086
+      run --separate-stderr wbrun $args
+      assert_error_line 125 "no command specified"
+      assert_equal "$output" ""
+      rt_assert_clean "run $args ($DRIVER)"
+      assert_equal "$(wbx volume ls -q)" ""
+    done
+  done
+  # The image's CMD, or a command given, runs.
+  run --separate-stderr wbrun --rm nocmd echo given
+  assert_status 0
+  assert_equal "$output" "given"
 }
