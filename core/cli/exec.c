@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../container/exec.h"
 #include "../util/cleanup.h"
@@ -86,6 +87,9 @@ WB_COMMAND(exec, "exec", "Run a command in a running container")
   int r = wb_container_load(ctx->root, argv[optind], &ct, err);
   if (r < 0)
     return r;
+  /* As docker, after the container is found and before anything runs. */
+  if (req.tty && req.interactive && !req.detach && !isatty(STDIN_FILENO))
+    return wb_error_set_exit(err, 1, -ENOTTY, "the input device is not a TTY");
   wb_container_refresh(ct);
   if (!wb_container_running(ct))
     return wb_error_set(err, -ESRCH,

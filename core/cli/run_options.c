@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../image/store.h"
 #include "../limits_parse.h"
@@ -381,6 +382,9 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
                         "\"%s\" requires at least 1 argument: IMAGE "
                         "[COMMAND] [ARG...]",
                         argv[0]);
+  /* As docker: a terminal for input needs a terminal to read from. */
+  if (c->tty && c->interactive && !c->detach && !isatty(STDIN_FILENO))
+    return wb_error_set_exit(err, 1, -ENOTTY, "the input device is not a TTY");
   const char *image = argv[optind++];
   cleanup_strv char **cmd = NULL;
   for (int i = optind; i < argc; i++)

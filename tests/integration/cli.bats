@@ -3,8 +3,8 @@
 # spelled in full, for every verb and every option it documents (the lists
 # come from each verb's --help, so a new verb or option is covered without
 # editing this file); the seed tool's single-dash spellings; `help`; a
-# command that is missing: Docker's message and exit code, and nothing
-# left behind.
+# command that is missing, a terminal that is not there: Docker's message
+# and exit code, and nothing left behind.
 
 load helpers/common
 load helpers/run
@@ -128,10 +128,13 @@ check_prefixes() {
   assert_status 0
   run --separate-stderr wbx inspect -f '{{.HostConfig.CpuShares}}' "$id"
   assert_equal "$output" "1024"
-  # -u=USER as Docker reads it (-ti is in run-tty.bats).
+  # -u=USER as Docker reads it; -ti is -t -i (its terminal case is in
+  # run-tty.bats): here stdin is no terminal, which only -t -i refuses.
   run --separate-stderr wbrun --rm -u=1000 -w=/tmp busybox sh -c 'id -u; pwd'
   assert_status 0
   assert_equal "$output" $'1000\n/tmp'
+  run --separate-stderr wbrun --rm -ti busybox true </dev/null
+  assert_error_line 1 "the input device is not a TTY"
   wbx rm -f "$id" >/dev/null
   rt_assert_clean "seed spellings"
 }
@@ -183,4 +186,56 @@ check_prefixes() {
   run --separate-stderr wbrun --rm nocmd echo given
   assert_status 0
   assert_equal "$output" "given"
+}
+
+@test "-i -t without a terminal on stdin: docker's message, exit 1, nothing left" {
+  for DRIVER in "${RT_DRIVERS[@]}"; do
+    echo "driver: $DRIVER"
+    for flags in "-it" "-ti" "-i -t" "--interactive --tty --rm" "-it --name tty1 -v /data"; do
+      # shellcheck disable=SC2086
+      run --separate-stderr wbrun $flags busybox sh -c 'echo ran' </dev/null
+      assert_error_line 1 "the input device is not a TTY"
+      assert_equal "$output" ""
+      rt_assert_clean "run $flags ($DRIVER)"
+      assert_equal "$(wbx volume ls -q)" ""
+    done
+    # A pipe is no terminal either: what it carries is not echoed back.
+    run --separate-stderr bash -c 'echo typed | "$@"' _ "$WB_BIN" --config "$RT_CONF" \
+      --root "$ROOT" --plugin-dir "$WB_PLUGIN_DIR" --storage-driver "$DRIVER" \
+      --cgroup-driver "$RT_CGDRIVER" run --cgroup-parent "$CGPARENT" --rm -it busybox cat
+    assert_error_line 1 "the input device is not a TTY"
+    assert_equal "$output" ""
+    # As docker: -t alone, or -d, needs no terminal on stdin.
+    run --separate-stderr wbrun --rm -t busybox echo t-only </dev/null
+    assert_status 0
+    assert_equal "$(tr -d '\r' <<<"$output")" "t-only"
+    run --separate-stderr wbrun -d -it --name dit busybox sleep 30 </dev/null
+    assert_status 0
+    wbx rm -f dit >/dev/null
+    rt_assert_clean "run ($DRIVER)"
+  done
+}
+
+@test "exec -i -t without a terminal on stdin: docker's message, exit 1, nothing run" {
+  local id
+  id=$(wbrun -d busybox sleep 60) || fail "run -d failed"
+  for flags in "-it" "-ti" "-i -t"; do
+    # shellcheck disable=SC2086
+    run --separate-stderr wbx exec $flags "$id" touch /ran </dev/null
+    assert_error_line 1 "the input device is not a TTY"
+    assert_equal "$output" ""
+  done
+  run --separate-stderr wbx exec "$id" test -e /ran
+  assert_status 1
+  # An unknown container is still that error first.
+  run --separate-stderr wbx exec -it nosuchcontainer true </dev/null
+  assert_error_line 125 "nosuchcontainer"
+  # -t alone, or -d, needs no terminal on stdin.
+  run --separate-stderr wbx exec -t "$id" sh -c 'tty' </dev/null
+  assert_status 0
+  assert_equal "$(tr -d '\r' <<<"$output")" "/dev/pts/0"
+  run --separate-stderr wbx exec -d -it "$id" touch /ran-d </dev/null
+  assert_status 0
+  wbx rm -f "$id" >/dev/null
+  rt_assert_clean "exec"
 }
