@@ -238,11 +238,9 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       c->auto_remove = true;
       break;
     case O_NAME:
-      if (!wb_container_name_valid(optarg))
-        return wb_error_set(err, -EINVAL,
-                            "invalid container name \"%s\": only "
-                            "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-                            optarg);
+      r = wb_container_name_check(optarg, err);
+      if (r < 0)
+        return r;
       free(c->name);
       c->name = xstrdup(optarg);
       break;

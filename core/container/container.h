@@ -78,6 +78,8 @@ char *wb_container_new_id(void);
 char *wb_container_random_name(void);
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]* , at most 128 chars. */
 bool wb_container_name_valid(const char *name);
+/* The same, saying what is wrong (-EINVAL): its length or its characters. */
+int wb_container_name_check(const char *name, wb_error *err);
 /* 64 lower-case hex digits. */
 bool wb_container_id_valid(const char *s);
 

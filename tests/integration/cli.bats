@@ -3,8 +3,8 @@
 # spelled in full, for every verb and every option it documents (the lists
 # come from each verb's --help, so a new verb or option is covered without
 # editing this file); the seed tool's single-dash spellings; `help`; a
-# command that is missing, a terminal that is not there: Docker's message
-# and exit code, and nothing left behind.
+# command that is missing, a terminal that is not there, a name too long:
+# Docker's message and exit code, and nothing left behind.
 
 load helpers/common
 load helpers/run
@@ -238,4 +238,20 @@ check_prefixes() {
   assert_status 0
   wbx rm -f "$id" >/dev/null
   rt_assert_clean "exec"
+}
+
+@test "a name of 129 characters: a message about its length, 125, nothing left" {
+  local long128 long129
+  long128=$(printf 'n%.0s' $(seq 128))
+  long129=${long128}x
+  run --separate-stderr wbrun --rm --name "$long129" busybox true
+  assert_error_line 125 "129 characters, at most 128"
+  assert_not_contains "$stderr" "[a-zA-Z0-9]"
+  rt_assert_clean "129"
+  run --separate-stderr wbrun --rm --name "bad/name" busybox true
+  assert_error_line 125 "only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+  run --separate-stderr wbrun --rm --name "$long128" busybox echo ok
+  assert_status 0
+  assert_equal "$output" "ok"
+  rt_assert_clean "128"
 }
