@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../container/tmpfs.h"
 #include "../image/store.h"
 #include "../limits_parse.h"
 #include "../util/cleanup.h"
@@ -43,6 +44,7 @@ enum {
   O_USERNS,
   O_UIDMAP,
   O_GIDMAP,
+  O_TMPFS,
 };
 
 static const struct option options[] = {
@@ -79,6 +81,7 @@ static const struct option options[] = {
     {"userns", required_argument, NULL, O_USERNS},
     {"uidmap", required_argument, NULL, O_UIDMAP},
     {"gidmap", required_argument, NULL, O_GIDMAP},
+    {"tmpfs", required_argument, NULL, O_TMPFS},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -132,40 +135,35 @@ static int add_volume(struct wb_container *c, const char *spec, wb_error *err)
   return 0;
 }
 
-/* --mount type=bind,source=...,target=...[,readonly] */
-static int add_mount(struct wb_container *c, const char *spec, wb_error *err)
+/* A container path with its slashes tidied ("//a/b/" is "/a/b"). */
+static char *tidy_path(const char *path)
 {
-  cleanup_free char *copy = xstrdup(spec);
-  const char *src = NULL, *dst = NULL;
-  bool ro = false;
-  char *save = NULL;
-  for (char *kv = strtok_r(copy, ",", &save); kv;
-       kv = strtok_r(NULL, ",", &save)) {
-    char *v = strchr(kv, '=');
-    if (v)
-      *v++ = '\0';
-    if (strcmp(kv, "type") == 0 && v && strcmp(v, "bind") == 0)
-      continue;
-    if ((strcmp(kv, "source") == 0 || strcmp(kv, "src") == 0) && v)
-      src = v;
-    else if ((strcmp(kv, "target") == 0 || strcmp(kv, "destination") == 0 ||
-              strcmp(kv, "dst") == 0) &&
-             v)
-      dst = v;
-    else if (strcmp(kv, "readonly") == 0 || strcmp(kv, "ro") == 0)
-      ro = !v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
-    else
-      return wb_error_set(err, -EINVAL,
-                          "invalid --mount \"%s\": unsupported field \"%s\"",
-                          spec, kv);
+  char *out = xstrdup(path), *w = out;
+  for (const char *p = path; *p; p++)
+    if (*p != '/' || w == out || w[-1] != '/')
+      *w++ = *p;
+  while (w > out + 1 && w[-1] == '/')
+    w--;
+  *w = '\0';
+  return out;
+}
+
+/* Two mounts on one path: the second would hide the first (docker's
+ * "Duplicate mount point"). */
+static int check_mount_points(const struct wb_container *c, wb_error *err)
+{
+  size_t n = c->n_binds + c->n_tmpfs;
+  cleanup_strv char **seen = xzalloc(sizeof(char *));
+  for (size_t i = 0; i < n; i++) {
+    const char *t =
+        i < c->n_binds ? c->binds[i].target : c->tmpfs[i - c->n_binds].target;
+    cleanup_free char *tidy = tidy_path(t);
+    for (char **s = seen; *s; s++)
+      if (strcmp(*s, tidy) == 0)
+        return wb_error_set(err, -EINVAL, "duplicate mount point: %s", tidy);
+    strv_push(&seen, tidy);
   }
-  if (!src || !dst)
-    return wb_error_set(err, -EINVAL,
-                        "invalid --mount \"%s\": source and target are "
-                        "required",
-                        spec);
-  cleanup_free char *v = xasprintf("%s:%s:%s", src, dst, ro ? "ro" : "rw");
-  return add_volume(c, v, err);
+  return 0;
 }
 
 static int apply_image(struct wb_context *ctx, struct wb_container *c,
@@ -310,7 +308,10 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       r = add_volume(c, optarg, err);
       break;
     case O_MOUNT:
-      r = add_mount(c, optarg, err);
+      r = wb_mount_spec_add(c, optarg, err);
+      break;
+    case O_TMPFS:
+      r = wb_tmpfs_add_spec(&c->tmpfs, &c->n_tmpfs, optarg, err);
       break;
     case O_LOG_DRIVER:
       free(c->log_driver);
@@ -369,6 +370,9 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       return r;
   }
   r = wb_limits_check(&c->limits, err);
+  if (r < 0)
+    return r;
+  r = check_mount_points(c, err);
   if (r < 0)
     return r;
   r = wb_userns_from_flags(&c->sec, userns, ctx->config.userns_remap,

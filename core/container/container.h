@@ -17,6 +17,12 @@ struct wb_bind {
   bool read_only;
 };
 
+/* A tmpfs of the container's own (container/tmpfs.h). */
+struct wb_tmpfs {
+  char *target;  /* absolute container path */
+  char *options; /* "ro,size=64k,mode=1777" as --tmpfs takes them, checked */
+};
+
 struct wb_container {
   char *id;   /* 64 hex */
   char *name; /* unique */
@@ -40,6 +46,8 @@ struct wb_container {
   bool transient;
   struct wb_bind *binds;
   size_t n_binds;
+  struct wb_tmpfs *tmpfs;
+  size_t n_tmpfs;
 
   struct wb_security sec;
 
