@@ -13,36 +13,6 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-static void usage(FILE *out)
-{
-  fputs("Usage: whalebox [OPTIONS] COMMAND [ARG...]\n"
-        "\n"
-        "A container runtime with pluggable storage, cgroup and log drivers.\n"
-        "\n"
-        "Options:\n"
-        "  --config PATH          configuration file (default: "
-        "$WHALEBOX_CONFIG,\n"
-        "                         else " WB_SYSCONFDIR
-        "/whalebox/whalebox.conf)\n"
-        "  --root DIR             state root (images, containers)\n"
-        "  --plugin-dir DIR       where drivers are looked up\n"
-        "  --storage-driver NAME  storage driver (name or absolute .so path)\n"
-        "  --cgroup-driver NAME   cgroup driver (v1, v2, auto, or a path)\n"
-        "  --log-driver NAME      log driver (name or absolute .so path)\n"
-        "  --log-level LEVEL      debug, info, warn or error (default warn)\n"
-        "  -v, --version          print the version and exit\n"
-        "  -h, --help             print this help and exit\n"
-        "\n"
-        "Commands:\n",
-        out);
-  size_t n;
-  const struct wb_command *const *cmds = wb_command_list(&n);
-  for (size_t i = 0; i < n; i++)
-    if (!cmds[i]->hidden)
-      fprintf(out, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
-  fputs("\nRun 'whalebox COMMAND --help' for more about a command.\n", out);
-}
-
 static int fail(wb_error *err)
 {
   fprintf(stderr, "whalebox: %s\n", err->msg ? err->msg : "unknown error");
@@ -83,9 +53,8 @@ static int parse_global_flags(int argc, char **argv, struct wb_context *ctx,
       {NULL, 0, NULL, 0},
   };
   int c;
-  opterr = 0;
   *action = RUN_VERB;
-  while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt(NULL, argc, argv, "+hv", opts, err)) != -1) {
     switch (c) {
     case O_CONFIG:
       *config_path = optarg;
@@ -124,17 +93,8 @@ static int parse_global_flags(int argc, char **argv, struct wb_context *ctx,
     case 'h':
       *action = PRINT_HELP;
       return 0;
-    case ':':
-      return wb_error_set(err, -EINVAL,
-                          "flag needs an argument: %s; see 'whalebox --help'",
-                          argv[optind - 1]);
     default:
-      if (optopt)
-        return wb_error_set(err, -EINVAL,
-                            "unknown flag -%c; see 'whalebox --help'", optopt);
-      return wb_error_set(err, -EINVAL,
-                          "unknown flag %s; see 'whalebox --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag(NULL, argv, err);
     }
   }
   return 0;
@@ -153,13 +113,10 @@ static int run_main(int argc, char **argv, struct wb_context *ctx,
            WB_PLUGIN_ABI_MAJOR, WB_PLUGIN_ABI_MINOR);
     return 0;
   }
-  if (action == PRINT_HELP) {
-    usage(stdout);
+  /* As docker: no command is a request for help. */
+  if (action == PRINT_HELP || optind >= argc) {
+    wb_cli_usage(stdout);
     return 0;
-  }
-  if (optind >= argc) {
-    usage(stderr);
-    return WB_EXIT_FAILURE;
   }
   const struct wb_command *cmd = wb_command_find(argv[optind]);
   if (!cmd)

@@ -61,8 +61,8 @@ WB_COMMAND(commit, "commit", "Create a new image from a container's changes")
   cleanup_strv char **changes = xzalloc(sizeof(char *));
   struct wb_commit_opts o = {.pause = true};
   int c, r;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+a:c:m:p::h", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("commit", argc, argv, "+a:c:m:p::h", opts, err)) !=
+         -1) {
     switch (c) {
     case 'h':
       fputs(usage_text, stdout);

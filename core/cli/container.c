@@ -75,7 +75,8 @@ static int container_prune(struct wb_context *ctx, int argc, char **argv,
                                        {NULL, 0, NULL, 0}};
   bool force = false;
   int opt;
-  while ((opt = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+  while ((opt = wb_cli_getopt("container prune", argc, argv, "+fh", opts,
+                              err)) != -1) {
     if (opt == 'f') {
       force = true;
       continue;
@@ -84,10 +85,7 @@ static int container_prune(struct wb_context *ctx, int argc, char **argv,
       fputs(prune_usage, stdout);
       return 0;
     }
-    return wb_error_set(err, -EINVAL,
-                        "container prune: unknown flag %s; see 'whalebox "
-                        "container prune --help'",
-                        argv[optind - 1]);
+    return wb_cli_bad_flag("container prune", argv, err);
   }
   if (optind < argc)
     return wb_error_set(err, -EINVAL,
@@ -135,13 +133,15 @@ static int container_prune(struct wb_context *ctx, int argc, char **argv,
   return ret;
 }
 
-WB_COMMAND(container, "container",
-           "Manage containers (ls, inspect, logs, rm, prune...)")
+WB_COMMAND_GROUP(container, "container",
+                 "Manage containers (ls, inspect, logs, rm, prune...)")
 {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-      strcmp(argv[1], "-h") == 0) {
-    fputs(usage_text, argc < 2 ? stderr : stdout);
-    return argc < 2 ? WB_EXIT_FAILURE : 0;
+  int help = wb_cli_group_help("container", argc, argv, err);
+  if (help < 0)
+    return help;
+  if (help || argc < 2) {
+    fputs(usage_text, help ? stdout : stderr);
+    return help ? 0 : WB_EXIT_FAILURE;
   }
   static const char *const map[] = {
       "ls",      "ps",    "list",   "ps",      "ps",      "ps",     "inspect",

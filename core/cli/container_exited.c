@@ -49,6 +49,6 @@ static int container_exited(struct wb_context *ctx, int argc, char **argv,
 }
 
 static const struct wb_command exited_cmd = {"container-exited",
-                                             container_exited, NULL, 1};
+                                             container_exited, NULL, 1, 0};
 __attribute__((used, section("wb_commands"))) static const struct wb_command
     *const exited_cmd_ptr = &exited_cmd;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../container/exec.h"
 #include "../util/cleanup.h"
@@ -37,8 +38,8 @@ WB_COMMAND(exec, "exec", "Run a command in a running container")
   struct wb_exec_request req = {0};
   cleanup_strv char **env = NULL;
   int c;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+ditie:w:u:h", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("exec", argc, argv, "+dite:w:u:h", opts, err)) !=
+         -1) {
     switch (c) {
     case 'h':
       fputs(usage_text, stdout);
@@ -75,9 +76,7 @@ WB_COMMAND(exec, "exec", "Run a command in a running container")
       req.user = optarg;
       break;
     default:
-      return wb_error_set(err, -EINVAL,
-                          "exec: unknown flag %s; see 'whalebox exec --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("exec", argv, err);
     }
   }
   if (argc - optind < 2)
@@ -88,6 +87,9 @@ WB_COMMAND(exec, "exec", "Run a command in a running container")
   int r = wb_container_load(ctx->root, argv[optind], &ct, err);
   if (r < 0)
     return r;
+  /* As docker, after the container is found and before anything runs. */
+  if (req.tty && req.interactive && !req.detach && !isatty(STDIN_FILENO))
+    return wb_error_set_exit(err, 1, -ENOTTY, "the input device is not a TTY");
   wb_container_refresh(ct);
   if (!wb_container_running(ct))
     return wb_error_set(err, -ESRCH,

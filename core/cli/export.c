@@ -56,8 +56,7 @@ WB_COMMAND(export, "export",
                                        {NULL, 0, NULL, 0}};
   const char *output = NULL;
   int c;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("export", argc, argv, "+o:h", opts, err)) != -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;

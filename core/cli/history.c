@@ -149,8 +149,8 @@ WB_COMMAND(history, "history", "Show the history of an image")
                                        {NULL, 0, NULL, 0}};
   bool human = true, trunc = true, quiet = false;
   int c, r;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+H::qh", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("history", argc, argv, "+H::qh", opts, err)) !=
+         -1) {
     switch (c) {
     case 'h':
       fputs(usage_text, stdout);
@@ -166,10 +166,7 @@ WB_COMMAND(history, "history", "Show the history of an image")
       quiet = true;
       break;
     default:
-      return wb_error_set(err, -EINVAL,
-                          "history: unknown flag %s; see 'whalebox history "
-                          "--help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("history", argv, err);
     }
   }
   if (argc - optind != 1)

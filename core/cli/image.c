@@ -73,15 +73,13 @@ static int image_inspect(struct wb_context *ctx, int argc, char **argv,
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   int c;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("image inspect", argc, argv, "h", opts, err)) !=
+         -1) {
     if (c == 'h') {
       fputs(inspect_usage, stdout);
       return 0;
     }
-    return wb_error_set(err, -EINVAL,
-                        "image inspect: unknown flag %s; see "
-                        "'whalebox image inspect --help'",
-                        argv[optind - 1]);
+    return wb_cli_bad_flag("image inspect", argv, err);
   }
   if (optind >= argc)
     return wb_error_set(err, -EINVAL,
@@ -113,12 +111,14 @@ static int image_inspect(struct wb_context *ctx, int argc, char **argv,
   return ret;
 }
 
-WB_COMMAND(image, "image", "Manage images (import, inspect, ls, rm, tag)")
+WB_COMMAND_GROUP(image, "image", "Manage images (import, inspect, ls, rm, tag)")
 {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-      strcmp(argv[1], "-h") == 0) {
-    fputs(usage_text, argc < 2 ? stderr : stdout);
-    return argc < 2 ? WB_EXIT_FAILURE : 0;
+  int help = wb_cli_group_help("image", argc, argv, err);
+  if (help < 0)
+    return help;
+  if (help || argc < 2) {
+    fputs(usage_text, help ? stdout : stderr);
+    return help ? 0 : WB_EXIT_FAILURE;
   }
   static const char *const map[] = {
       "import", "import", "save",    "save",    "load", "load",   "ls",

@@ -19,6 +19,8 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  -q, --quiet          only print image ids\n"
+    "  -a, --all            the same list (there are no intermediate "
+    "images)\n"
     "      --format FORMAT  table (default) or json (one object per line)\n"
     "      --no-trunc       print full image ids\n"
     "  -h, --help           print this help\n";
@@ -108,7 +110,7 @@ WB_COMMAND(images, "images", "List images")
       {NULL, 0, NULL, 0}};
   bool quiet = false, json = false, no_trunc = false;
   int c;
-  while ((c = getopt_long(argc, argv, "qah", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("images", argc, argv, "qah", opts, err)) != -1) {
     switch (c) {
     case 'h':
       fputs(usage_text, stdout);
@@ -131,10 +133,7 @@ WB_COMMAND(images, "images", "List images")
             err, -EINVAL, "images: --format %s: must be json or table", optarg);
       break;
     default:
-      return wb_error_set(err, -EINVAL,
-                          "images: unknown flag %s; see "
-                          "'whalebox images --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("images", argv, err);
     }
   }
   if (argc - optind > 1)

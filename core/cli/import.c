@@ -25,20 +25,6 @@ static const char usage_text[] =
     "  -m, --message MSG     commit message recorded in the image history\n"
     "  -h, --help            print this help\n";
 
-static int bad_flag(const char *verb, int argc, char **argv, wb_error *err)
-{
-  const char *arg = optind - 1 < argc ? argv[optind - 1] : "?";
-  if (optopt)
-    return wb_error_set(err, -EINVAL,
-                        "%s: unknown flag or missing value: -%c; "
-                        "see 'whalebox %s --help'",
-                        verb, optopt, verb);
-  return wb_error_set(err, -EINVAL,
-                      "%s: unknown flag or missing value: %s; "
-                      "see 'whalebox %s --help'",
-                      verb, arg, verb);
-}
-
 WB_COMMAND(import, "import", "Import a root filesystem tarball as an image")
 {
   static const struct option opts[] = {
@@ -49,7 +35,7 @@ WB_COMMAND(import, "import", "Import a root filesystem tarball as an image")
   cleanup_strv char **changes = xzalloc(sizeof(char *));
   const char *message = NULL;
   int c;
-  while ((c = getopt_long(argc, argv, "hc:m:", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("import", argc, argv, "hc:m:", opts, err)) != -1) {
     switch (c) {
     case 'h':
       fputs(usage_text, stdout);
@@ -61,7 +47,7 @@ WB_COMMAND(import, "import", "Import a root filesystem tarball as an image")
       message = optarg;
       break;
     default:
-      return bad_flag("import", argc, argv, err);
+      return wb_cli_bad_flag("import", argv, err);
     }
   }
   if (optind >= argc)

@@ -107,7 +107,7 @@ WB_COMMAND(info, "info",
                                        {NULL, 0, NULL, 0}};
   bool json = false;
   int c;
-  while ((c = getopt_long(argc, argv, "+hf:", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("info", argc, argv, "+hf:", opts, err)) != -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;
@@ -120,9 +120,7 @@ WB_COMMAND(info, "info",
       return wb_error_set(err, -EINVAL,
                           "info: --format %s: must be json or table", optarg);
     else
-      return wb_error_set(err, -EINVAL,
-                          "info: unknown flag %s; see 'whalebox info --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("info", argv, err);
   }
   if (optind < argc)
     return wb_error_set(err, -EINVAL, "info: unexpected argument '%s'",

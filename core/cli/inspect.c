@@ -11,10 +11,12 @@
 #include <strings.h>
 
 #include "../container/lifecycle.h"
+#include "../container/tmpfs.h"
 #include "../image/store.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
+#include "../volume/volume.h"
 #include "commands.h"
 
 static const char usage_text[] =
@@ -71,6 +73,43 @@ static json_t *binds_array(const struct wb_container *c)
                                           c->binds[i].target,
                                           c->binds[i].read_only ? ":ro" : ""));
   return a;
+}
+
+/* Docker's .Mounts: a volume (a bind of R/volumes/<name>/_data), a bind
+ * of a host path, or a tmpfs. */
+static json_t *mounts_array(const char *root, const struct wb_container *c)
+{
+  json_t *a = json_array();
+  for (size_t i = 0; i < c->n_binds; i++) {
+    const struct wb_bind *b = &c->binds[i];
+    cleanup_free char *volume = wb_volume_of_source(root, b->source);
+    json_t *m = json_pack(
+        "{s:s, s:s, s:s, s:s, s:b, s:s}", "Type", volume ? "volume" : "bind",
+        "Source", b->source, "Destination", b->target, "Mode", "", "RW",
+        !b->read_only, "Propagation", volume ? "" : "rprivate");
+    if (volume) {
+      json_object_set_new(m, "Name", json_string(volume));
+      json_object_set_new(m, "Driver", json_string("local"));
+    }
+    json_array_append_new(a, m);
+  }
+  for (size_t i = 0; i < c->n_tmpfs; i++)
+    json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type",
+                                       "tmpfs", "Source", "", "Destination",
+                                       c->tmpfs[i].target, "Mode", "", "RW",
+                                       !wb_tmpfs_read_only(c->tmpfs[i].options),
+                                       "Propagation", ""));
+  return a;
+}
+
+/* HostConfig.Tmpfs: target -> options, as Docker shows --tmpfs. */
+static json_t *tmpfs_map(const struct wb_container *c)
+{
+  json_t *o = json_object();
+  for (size_t i = 0; i < c->n_tmpfs; i++)
+    json_object_set_new(o, c->tmpfs[i].target,
+                        json_string(c->tmpfs[i].options));
+  return o;
 }
 
 static bool driver_is(const char *ref, const char *name)
@@ -156,6 +195,7 @@ static json_t *inspect_container(const char *root, const struct wb_container *c)
       "CpusetCpus", l->cpuset_cpus ? l->cpuset_cpus : "", "CpusetMems",
       l->cpuset_mems ? l->cpuset_mems : "", "PidsLimit",
       l->pids_limit ? json_integer(l->pids_limit) : json_null());
+  json_object_set_new(host, "Tmpfs", tmpfs_map(c));
   size_t argc = strv_len(c->argv);
   /* Docker's Name has a leading slash. */
   cleanup_free char *name = xasprintf("/%s", c->name);
@@ -175,6 +215,8 @@ static json_t *inspect_container(const char *root, const struct wb_container *c)
       "Log", c->log_driver);
   if (j)
     json_object_set_new(j, "Security", wb_security_to_json(&c->sec));
+  if (j)
+    json_object_set_new(j, "Mounts", mounts_array(root, c));
   return j;
 }
 
@@ -360,7 +402,8 @@ WB_COMMAND(inspect, "inspect", "Show details of containers (JSON)")
   const char *format = NULL;
   bool containers_only = false;
   int opt;
-  while ((opt = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+  while ((opt = wb_cli_getopt("inspect", argc, argv, "+f:h", opts, err)) !=
+         -1) {
     switch (opt) {
     case 'f':
       format = optarg;

@@ -36,8 +36,7 @@ WB_COMMAND(load, "load", "Load images from an image archive")
   const char *input = NULL;
   bool quiet = false;
   int c;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("load", argc, argv, "+i:qh", opts, err)) != -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;

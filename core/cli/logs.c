@@ -170,7 +170,7 @@ WB_COMMAND(logs, "logs", "Print the output of a container")
   struct logs_out out = {NULL, false, false};
   int64_t tail = -1, since_ns = 0;
   int r, opt;
-  while ((opt = getopt_long(argc, argv, "+fn:th", opts, NULL)) != -1) {
+  while ((opt = wb_cli_getopt("logs", argc, argv, "+fn:th", opts, err)) != -1) {
     switch (opt) {
     case 'f':
       out.follow = true;

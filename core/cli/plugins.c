@@ -74,7 +74,7 @@ WB_COMMAND(
                                        {NULL, 0, NULL, 0}};
   bool json = false;
   int c;
-  while ((c = getopt_long(argc, argv, "+hf:", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("plugins", argc, argv, "+hf:", opts, err)) != -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;
@@ -86,10 +86,7 @@ WB_COMMAND(
       return wb_error_set(
           err, -EINVAL, "plugins: --format %s: must be json or table", optarg);
     else
-      return wb_error_set(
-          err, -EINVAL,
-          "plugins: unknown flag %s; see 'whalebox plugins --help'",
-          argv[optind - 1]);
+      return wb_cli_bad_flag("plugins", argv, err);
   }
   if (optind < argc)
     return wb_error_set(err, -EINVAL, "plugins: unexpected argument '%s'",

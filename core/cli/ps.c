@@ -359,7 +359,7 @@ WB_COMMAND(ps, "ps", "List containers")
   struct filters f = {NULL, NULL, NULL};
   int r = 0, opt;
   while (r == 0 &&
-         (opt = getopt_long(argc, argv, "+aqf:h", opts, NULL)) != -1) {
+         (opt = wb_cli_getopt("ps", argc, argv, "+aqf:h", opts, err)) != -1) {
     switch (opt) {
     case 'a':
       all = true;

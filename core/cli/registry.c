@@ -40,14 +40,6 @@ const struct wb_command *wb_command_find(const char *name)
   return NULL;
 }
 
-int wb_cli_bad_flag(const char *verb, char **argv, wb_error *err)
-{
-  return wb_error_set(err, -EINVAL,
-                      "%s: unknown flag or missing value: %s; see 'whalebox "
-                      "%s --help'",
-                      verb, argv[optind - 1], verb);
-}
-
 int wb_cli_dispatch(struct wb_context *ctx, const char *group,
                     const char *const *map, int argc, char **argv,
                     wb_error *err)
@@ -64,4 +56,18 @@ int wb_cli_dispatch(struct wb_context *ctx, const char *group,
   return wb_error_set(err, -EINVAL,
                       "%s: unknown command '%s'; see 'whalebox %s --help'",
                       group, argv[1], group);
+}
+
+int wb_cli_group_help(const char *group, int argc, char **argv, wb_error *err)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  int c;
+  bool help = false;
+  while ((c = wb_cli_getopt(group, argc, argv, "+h", opts, err)) != -1) {
+    if (c != 'h')
+      return wb_cli_bad_flag(group, argv, err);
+    help = true;
+  }
+  return help;
 }

@@ -23,8 +23,7 @@ WB_COMMAND(rm, "rm", "Remove one or more containers")
                                        {NULL, 0, NULL, 0}};
   bool force = false, volumes = false;
   int c;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+fvh", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("rm", argc, argv, "+fvh", opts, err)) != -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;
@@ -34,9 +33,7 @@ WB_COMMAND(rm, "rm", "Remove one or more containers")
     else if (c == 'v')
       volumes = true;
     else
-      return wb_error_set(err, -EINVAL,
-                          "rm: unknown flag %s; see 'whalebox rm --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("rm", argv, err);
   }
   if (optind >= argc)
     return wb_error_set(err, -EINVAL,

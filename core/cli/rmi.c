@@ -30,7 +30,7 @@ WB_COMMAND(rmi, "rmi", "Remove one or more images")
                                        {NULL, 0, NULL, 0}};
   bool force = false;
   int c;
-  while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("rmi", argc, argv, "fh", opts, err)) != -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;
@@ -39,10 +39,7 @@ WB_COMMAND(rmi, "rmi", "Remove one or more images")
       force = true;
       continue;
     }
-    return wb_error_set(err, -EINVAL,
-                        "rmi: unknown flag %s; see 'whalebox "
-                        "rmi --help'",
-                        argv[optind - 1]);
+    return wb_cli_bad_flag("rmi", argv, err);
   }
   if (optind >= argc)
     return wb_error_set(err, -EINVAL,

@@ -1,6 +1,6 @@
 /* run_options.c - parsing `run` flags.  The seed tool's single-dash
- * spellings (-name, -cpushare, -cpuset, -ti) are accepted because getopt
- * runs in long-only mode. */
+ * spellings (-name, -cpushare, -cpuset, -ti) are accepted: a long option's
+ * full name after one dash is that option (wb_cli_getopt_single_dash). */
 #include "run_options.h"
 
 #include <errno.h>
@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "../container/tmpfs.h"
 #include "../image/store.h"
 #include "../limits_parse.h"
 #include "../util/cleanup.h"
@@ -17,6 +19,7 @@
 #include "../util/fs.h"
 #include "../util/xalloc.h"
 #include "../volume/volume.h"
+#include "commands.h"
 
 enum {
   O_RM = 256,
@@ -41,6 +44,7 @@ enum {
   O_USERNS,
   O_UIDMAP,
   O_GIDMAP,
+  O_TMPFS,
 };
 
 static const struct option options[] = {
@@ -77,33 +81,10 @@ static const struct option options[] = {
     {"userns", required_argument, NULL, O_USERNS},
     {"uidmap", required_argument, NULL, O_UIDMAP},
     {"gidmap", required_argument, NULL, O_GIDMAP},
+    {"tmpfs", required_argument, NULL, O_TMPFS},
     {"help", no_argument, NULL, O_HELP},
-    /* In long-only mode "-u=root" is looked up as a long option "u", a
-     * prefix of several (user, userns, uidmap): exact one-letter names
-     * keep the short options' "-X=VALUE" spelling unambiguous. */
-    {"e", required_argument, NULL, 'e'},
-    {"w", required_argument, NULL, 'w'},
-    {"u", required_argument, NULL, 'u'},
-    {"h", required_argument, NULL, 'h'},
-    {"m", required_argument, NULL, 'm'},
-    {"v", required_argument, NULL, 'v'},
-    {"c", required_argument, NULL, 'c'},
     {NULL, 0, NULL, 0},
 };
-
-static int bad_flag(char **argv, int c, wb_error *err)
-{
-  const char *arg = argv[optind - 1];
-  if (c == ':')
-    return wb_error_set(err, -EINVAL, "flag needs an argument: %s", arg);
-  if (optopt && optopt < 256)
-    return wb_error_set(err, -EINVAL,
-                        "unknown shorthand flag: '%c' in -%c; see "
-                        "'whalebox run --help'",
-                        optopt, optopt);
-  return wb_error_set(err, -EINVAL,
-                      "unknown flag: %s; see 'whalebox run --help'", arg);
-}
 
 static int add_env(char ***env, const char *kv, wb_error *err)
 {
@@ -154,40 +135,35 @@ static int add_volume(struct wb_container *c, const char *spec, wb_error *err)
   return 0;
 }
 
-/* --mount type=bind,source=...,target=...[,readonly] */
-static int add_mount(struct wb_container *c, const char *spec, wb_error *err)
+/* A container path with its slashes tidied ("//a/b/" is "/a/b"). */
+static char *tidy_path(const char *path)
 {
-  cleanup_free char *copy = xstrdup(spec);
-  const char *src = NULL, *dst = NULL;
-  bool ro = false;
-  char *save = NULL;
-  for (char *kv = strtok_r(copy, ",", &save); kv;
-       kv = strtok_r(NULL, ",", &save)) {
-    char *v = strchr(kv, '=');
-    if (v)
-      *v++ = '\0';
-    if (strcmp(kv, "type") == 0 && v && strcmp(v, "bind") == 0)
-      continue;
-    if ((strcmp(kv, "source") == 0 || strcmp(kv, "src") == 0) && v)
-      src = v;
-    else if ((strcmp(kv, "target") == 0 || strcmp(kv, "destination") == 0 ||
-              strcmp(kv, "dst") == 0) &&
-             v)
-      dst = v;
-    else if (strcmp(kv, "readonly") == 0 || strcmp(kv, "ro") == 0)
-      ro = !v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
-    else
-      return wb_error_set(err, -EINVAL,
-                          "invalid --mount \"%s\": unsupported field \"%s\"",
-                          spec, kv);
+  char *out = xstrdup(path), *w = out;
+  for (const char *p = path; *p; p++)
+    if (*p != '/' || w == out || w[-1] != '/')
+      *w++ = *p;
+  while (w > out + 1 && w[-1] == '/')
+    w--;
+  *w = '\0';
+  return out;
+}
+
+/* Two mounts on one path: the second would hide the first (docker's
+ * "Duplicate mount point"). */
+static int check_mount_points(const struct wb_container *c, wb_error *err)
+{
+  size_t n = c->n_binds + c->n_tmpfs;
+  cleanup_strv char **seen = xzalloc(sizeof(char *));
+  for (size_t i = 0; i < n; i++) {
+    const char *t =
+        i < c->n_binds ? c->binds[i].target : c->tmpfs[i - c->n_binds].target;
+    cleanup_free char *tidy = tidy_path(t);
+    for (char **s = seen; *s; s++)
+      if (strcmp(*s, tidy) == 0)
+        return wb_error_set(err, -EINVAL, "duplicate mount point: %s", tidy);
+    strv_push(&seen, tidy);
   }
-  if (!src || !dst)
-    return wb_error_set(err, -EINVAL,
-                        "invalid --mount \"%s\": source and target are "
-                        "required",
-                        spec);
-  cleanup_free char *v = xasprintf("%s:%s:%s", src, dst, ro ? "ro" : "rw");
-  return add_volume(c, v, err);
+  return 0;
 }
 
 static int apply_image(struct wb_context *ctx, struct wb_container *c,
@@ -218,8 +194,9 @@ static int apply_image(struct wb_context *ctx, struct wb_container *c,
   char **args = cmd && *cmd ? cmd : (entrypoint ? NULL : img->cmd);
   for (char **a = args; a && *a; a++)
     strv_push(&argv, *a);
+  /* Docker's words; nothing exists yet, so nothing is left behind. */
   if (!argv)
-    strv_push(&argv, "/bin/sh");
+    return wb_error_set(err, -EINVAL, "no command specified");
   c->argv = argv;
   /* The image's variables, then --env-file, then -e (as Docker reads
    * them): a later value of a name replaces an earlier one. */
@@ -242,9 +219,8 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
   long max_cpu = -1;
   int opt, r;
   *help = false;
-  opterr = 0;
-  while ((opt = getopt_long_only(argc, argv, "+:itde:w:u:h:m:v:c:", options,
-                                 NULL)) != -1) {
+  while ((opt = wb_cli_getopt_single_dash(
+              "run", argc, argv, "+itde:w:u:h:m:v:c:", options, err)) != -1) {
     r = 0;
     switch (opt) {
     case 'i':
@@ -260,11 +236,9 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       c->auto_remove = true;
       break;
     case O_NAME:
-      if (!wb_container_name_valid(optarg))
-        return wb_error_set(err, -EINVAL,
-                            "invalid container name \"%s\": only "
-                            "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-                            optarg);
+      r = wb_container_name_check(optarg, err);
+      if (r < 0)
+        return r;
       free(c->name);
       c->name = xstrdup(optarg);
       break;
@@ -334,7 +308,10 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       r = add_volume(c, optarg, err);
       break;
     case O_MOUNT:
-      r = add_mount(c, optarg, err);
+      r = wb_mount_spec_add(c, optarg, err);
+      break;
+    case O_TMPFS:
+      r = wb_tmpfs_add_spec(&c->tmpfs, &c->n_tmpfs, optarg, err);
       break;
     case O_LOG_DRIVER:
       free(c->log_driver);
@@ -387,12 +364,15 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
       *help = true;
       return 0;
     default:
-      return bad_flag(argv, opt, err);
+      return wb_cli_bad_flag("run", argv, err);
     }
     if (r < 0)
       return r;
   }
   r = wb_limits_check(&c->limits, err);
+  if (r < 0)
+    return r;
+  r = check_mount_points(c, err);
   if (r < 0)
     return r;
   r = wb_userns_from_flags(&c->sec, userns, ctx->config.userns_remap,
@@ -404,6 +384,9 @@ int wb_run_parse(struct wb_context *ctx, int argc, char **argv,
                         "\"%s\" requires at least 1 argument: IMAGE "
                         "[COMMAND] [ARG...]",
                         argv[0]);
+  /* As docker: a terminal for input needs a terminal to read from. */
+  if (c->tty && c->interactive && !c->detach && !isatty(STDIN_FILENO))
+    return wb_error_set_exit(err, 1, -ENOTTY, "the input device is not a TTY");
   const char *image = argv[optind++];
   cleanup_strv char **cmd = NULL;
   for (int i = optind; i < argc; i++)

@@ -48,8 +48,7 @@ WB_COMMAND(start, "start", "Start stopped containers")
                                        {NULL, 0, NULL, 0}};
   bool attach = false, interactive = false;
   int c;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+aih", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("start", argc, argv, "+aih", opts, err)) != -1) {
     if (c == 'h') {
       puts("Usage: whalebox start [-a] [-i] CONTAINER...\n\n"
            "Start stopped containers again, on the same root file system.\n"
@@ -63,8 +62,7 @@ WB_COMMAND(start, "start", "Start stopped containers")
     else if (c == 'i')
       interactive = attach = true;
     else
-      return wb_error_set(err, -EINVAL, "start: unknown flag %s",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("start", argv, err);
   }
   if (optind >= argc)
     return wb_error_set(err, -EINVAL,

@@ -300,8 +300,7 @@ WB_COMMAND(stats, "stats", "Show containers' CPU, memory and PIDs")
   };
   bool stream = true, json = false;
   int opt;
-  opterr = 0;
-  while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  while ((opt = wb_cli_getopt("stats", argc, argv, "+h", opts, err)) != -1) {
     switch (opt) {
     case 'n':
       stream = false;

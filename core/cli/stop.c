@@ -91,12 +91,11 @@ static int stop_main(struct wb_context *ctx, int argc, char **argv,
                                        {NULL, 0, NULL, 0}};
   struct stop_args a = {.grace = 10, .restart = restart};
   int c;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt(argv[0], argc, argv, "+t:h", opts, err)) != -1) {
     if (c == 'h') {
       printf("Usage: whalebox %s [-t SECONDS] CONTAINER...\n\n"
              "%s: SIGTERM, then SIGKILL after the grace period (default "
-             "10 s)%s.\n",
+             "10 s)%s.\n  -t, --time SECONDS   the grace period\n",
              argv[0], restart ? "Restart containers" : "Stop containers",
              restart ? ", then start again" : "");
       return 0;
@@ -106,8 +105,7 @@ static int stop_main(struct wb_context *ctx, int argc, char **argv,
       if (r < 0)
         return r;
     } else {
-      return wb_error_set(err, -EINVAL, "%s: unknown flag %s", argv[0],
-                          argv[optind - 1]);
+      return wb_cli_bad_flag(argv[0], argv, err);
     }
   }
   if (optind >= argc)
@@ -157,17 +155,15 @@ WB_COMMAND(kill, "kill", "Send a signal to running containers")
                                        {NULL, 0, NULL, 0}};
   int sig = SIGKILL;
   int c;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("kill", argc, argv, "+s:h", opts, err)) != -1) {
     if (c == 'h') {
       puts("Usage: whalebox kill [-s SIGNAL] CONTAINER...\n\n"
            "Send SIGNAL (name or number, default KILL) to the containers' "
-           "first process.");
+           "first process.\n  -s, --signal SIGNAL");
       return 0;
     }
     if (c != 's')
-      return wb_error_set(err, -EINVAL, "kill: unknown flag %s",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("kill", argv, err);
     sig = wb_signal_parse(optarg);
     if (sig < 0)
       return wb_error_set(err, -EINVAL, "invalid signal: %s", optarg);

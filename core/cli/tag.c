@@ -17,15 +17,12 @@ WB_COMMAND(tag, "tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   int c;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("tag", argc, argv, "h", opts, err)) != -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;
     }
-    return wb_error_set(err, -EINVAL,
-                        "tag: unknown flag %s; see 'whalebox "
-                        "tag --help'",
-                        argv[optind - 1]);
+    return wb_cli_bad_flag("tag", argv, err);
   }
   if (argc - optind != 2)
     return wb_error_set(err, -EINVAL,

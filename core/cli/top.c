@@ -165,7 +165,7 @@ WB_COMMAND(top, "top", "Show the processes of a running container")
                                        {NULL, 0, NULL, 0}};
   int opt;
   /* "+" and stopping at the container: what follows is for ps. */
-  while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  while ((opt = wb_cli_getopt("top", argc, argv, "+h", opts, err)) != -1) {
     if (opt == 'h') {
       fputs(usage_text, stdout);
       return 0;

@@ -24,9 +24,10 @@ static const char usage_text[] =
     "  -m, --memory SIZE        memory limit (b, k, m, g; at least 6m)\n"
     "      --memory-swap SIZE   memory + swap limit, or -1 for unlimited "
     "swap\n"
-    "      --cpu-shares N       relative CPU weight (2-262144)\n"
+    "      --cpu-shares N       relative CPU weight (2-262144; alias "
+    "-cpushare)\n"
     "      --cpus X             CPUs' worth of time (CFS quota)\n"
-    "      --cpuset-cpus LIST   CPUs allowed, e.g. 0-2,4\n"
+    "      --cpuset-cpus LIST   CPUs allowed, e.g. 0-2,4 (alias --cpuset)\n"
     "      --cpuset-mems LIST   memory nodes allowed\n"
     "      --pids-limit N       process limit, -1 for unlimited\n"
     "  -h, --help               print this help\n";
@@ -40,7 +41,7 @@ enum {
   O_PIDS_LIMIT,
 };
 
-/* The same spellings as run (long-only, so -cpushare and -cpuset work). */
+/* The same spellings as run (-cpushare and -cpuset work). */
 static const struct option options[] = {
     {"memory", required_argument, NULL, 'm'},
     {"memory-swap", required_argument, NULL, O_MEMORY_SWAP},
@@ -61,8 +62,8 @@ static int parse_limits(int argc, char **argv, struct wb_limits *l,
                         const char **memory_text, bool *help, wb_error *err)
 {
   int opt, r;
-  opterr = 0;
-  while ((opt = getopt_long_only(argc, argv, "+:m:h", options, NULL)) != -1) {
+  while ((opt = wb_cli_getopt_single_dash("update", argc, argv, "+m:h", options,
+                                          err)) != -1) {
     switch (opt) {
     case 'm':
       r = wb_parse_memory("--memory", optarg, &l->memory, err);
@@ -91,13 +92,8 @@ static int parse_limits(int argc, char **argv, struct wb_limits *l,
     case 'h':
       *help = true;
       return 0;
-    case ':':
-      return wb_error_set(err, -EINVAL, "flag needs an argument: %s",
-                          argv[optind - 1]);
     default:
-      return wb_error_set(err, -EINVAL,
-                          "unknown flag: %s; see 'whalebox update --help'",
-                          argv[optind - 1]);
+      return wb_cli_bad_flag("update", argv, err);
     }
     if (r < 0)
       return r;

@@ -23,27 +23,26 @@ static const char usage_text[] =
     "  ls [-q]              List volumes\n"
     "  inspect NAME...      Show volumes as JSON\n"
     "  rm [-f] NAME...      Remove volumes no container uses\n"
-    "  prune [-a] [-f]      Remove unused anonymous volumes (-a: all unused)\n";
-
-static int bad_flag(const char *sub, char **argv, wb_error *err)
-{
-  return wb_error_set(err, -EINVAL,
-                      "volume %s: unknown flag or missing value: %s; see "
-                      "'whalebox volume --help'",
-                      sub, argv[optind - 1]);
-}
+    "  prune [-a] [-f]      Remove unused anonymous volumes (-a: all unused)\n"
+    "\n"
+    "Options of the commands:\n"
+    "  ls -q, --quiet       only the names\n"
+    "  rm -f, --force       a missing volume is no error\n"
+    "  prune -a, --all      every unused volume, not only anonymous ones\n"
+    "  prune -f, --force    do not ask for confirmation\n"
+    "  -h, --help           print this help\n";
 
 /* Only -h/--help, then positional arguments. */
-static int plain_args(const char *sub, int argc, char **argv, bool *help,
+static int plain_args(const char *verb, int argc, char **argv, bool *help,
                       wb_error *err)
 {
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   int c;
   *help = false;
-  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt(verb, argc, argv, "+h", opts, err)) != -1) {
     if (c != 'h')
-      return bad_flag(sub, argv, err);
+      return wb_cli_bad_flag(verb, argv, err);
     *help = true;
   }
   return 0;
@@ -53,7 +52,7 @@ static int vol_create(struct wb_context *ctx, int argc, char **argv,
                       wb_error *err)
 {
   bool help;
-  int r = plain_args("create", argc, argv, &help, err);
+  int r = plain_args("volume create", argc, argv, &help, err);
   if (r < 0 || help) {
     if (help)
       fputs(usage_text, stdout);
@@ -79,13 +78,13 @@ static int vol_ls(struct wb_context *ctx, int argc, char **argv, wb_error *err)
                                        {NULL, 0, NULL, 0}};
   bool quiet = false;
   int c;
-  while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("volume ls", argc, argv, "+qh", opts, err)) != -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;
     }
     if (c != 'q')
-      return bad_flag("ls", argv, err);
+      return wb_cli_bad_flag("volume ls", argv, err);
     quiet = true;
   }
   if (optind < argc)
@@ -109,7 +108,7 @@ static int vol_inspect(struct wb_context *ctx, int argc, char **argv,
                        wb_error *err)
 {
   bool help;
-  int r = plain_args("inspect", argc, argv, &help, err);
+  int r = plain_args("volume inspect", argc, argv, &help, err);
   if (r < 0 || help) {
     if (help)
       fputs(usage_text, stdout);
@@ -147,13 +146,13 @@ static int vol_rm(struct wb_context *ctx, int argc, char **argv, wb_error *err)
                                        {NULL, 0, NULL, 0}};
   bool force = false;
   int c;
-  while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("volume rm", argc, argv, "+fh", opts, err)) != -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;
     }
     if (c != 'f')
-      return bad_flag("rm", argv, err);
+      return wb_cli_bad_flag("volume rm", argv, err);
     force = true;
   }
   if (optind >= argc)
@@ -198,7 +197,8 @@ static int vol_prune(struct wb_context *ctx, int argc, char **argv,
                                        {NULL, 0, NULL, 0}};
   bool all = false, force = false;
   int c;
-  while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
+  while ((c = wb_cli_getopt("volume prune", argc, argv, "+afh", opts, err)) !=
+         -1) {
     if (c == 'h') {
       fputs(usage_text, stdout);
       return 0;
@@ -208,7 +208,7 @@ static int vol_prune(struct wb_context *ctx, int argc, char **argv,
     else if (c == 'f')
       force = true;
     else
-      return bad_flag("prune", argv, err);
+      return wb_cli_bad_flag("volume prune", argv, err);
   }
   if (optind < argc)
     return wb_error_set(err, -EINVAL, "volume prune: unexpected argument '%s'",
@@ -237,12 +237,15 @@ static int vol_prune(struct wb_context *ctx, int argc, char **argv,
   return 0;
 }
 
-WB_COMMAND(volume, "volume", "Manage volumes (create, ls, inspect, rm, prune)")
+WB_COMMAND_GROUP(volume, "volume",
+                 "Manage volumes (create, ls, inspect, rm, prune)")
 {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-      strcmp(argv[1], "-h") == 0) {
-    fputs(usage_text, argc < 2 ? stderr : stdout);
-    return argc < 2 ? WB_EXIT_FAILURE : 0;
+  int help = wb_cli_group_help("volume", argc, argv, err);
+  if (help < 0)
+    return help;
+  if (help || argc < 2) {
+    fputs(usage_text, help ? stdout : stderr);
+    return help ? 0 : WB_EXIT_FAILURE;
   }
   static const struct {
     const char *name;
@@ -251,7 +254,6 @@ WB_COMMAND(volume, "volume", "Manage volumes (create, ls, inspect, rm, prune)")
               {"inspect", vol_inspect}, {"rm", vol_rm}, {"remove", vol_rm},
               {"prune", vol_prune}};
   optind = 0; /* the subcommand's getopt starts afresh */
-  opterr = 0;
   for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
     if (strcmp(argv[1], subs[i].name) == 0)
       return subs[i].fn(ctx, argc - 1, argv + 1, err);

@@ -56,7 +56,7 @@ WB_COMMAND(wait, "wait", "Block until containers stop, print their exit codes")
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   int opt;
-  while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  while ((opt = wb_cli_getopt("wait", argc, argv, "+h", opts, err)) != -1) {
     if (opt == 'h') {
       fputs(usage_text, stdout);
       return 0;

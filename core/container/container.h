@@ -17,6 +17,12 @@ struct wb_bind {
   bool read_only;
 };
 
+/* A tmpfs of the container's own (container/tmpfs.h). */
+struct wb_tmpfs {
+  char *target;  /* absolute container path */
+  char *options; /* "ro,size=64k,mode=1777" as --tmpfs takes them, checked */
+};
+
 struct wb_container {
   char *id;   /* 64 hex */
   char *name; /* unique */
@@ -40,6 +46,8 @@ struct wb_container {
   bool transient;
   struct wb_bind *binds;
   size_t n_binds;
+  struct wb_tmpfs *tmpfs;
+  size_t n_tmpfs;
 
   struct wb_security sec;
 
@@ -78,6 +86,8 @@ char *wb_container_new_id(void);
 char *wb_container_random_name(void);
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]* , at most 128 chars. */
 bool wb_container_name_valid(const char *name);
+/* The same, saying what is wrong (-EINVAL): its length or its characters. */
+int wb_container_name_check(const char *name, wb_error *err);
 /* 64 lower-case hex digits. */
 bool wb_container_id_valid(const char *s);
 

@@ -41,10 +41,11 @@ struct wb_rootfs wb_container_rootfs(const char *root,
       .id = c->id,
       .dir = *dir,
       .layers = (const char *const *)c->layers,
-      /* A read-only root with volumes is made writable by the driver and
-       * read-only by the core once the mount points exist (as runc does);
-       * without volumes the driver gives a read-only root directly. */
-      .read_only = c->read_only && c->n_binds == 0,
+      /* A read-only root with volumes (or tmpfs mounts) is made writable
+       * by the driver and read-only by the core once the mount points
+       * exist (as runc does); without them the driver gives a read-only
+       * root directly. */
+      .read_only = c->read_only && c->n_binds == 0 && c->n_tmpfs == 0,
       .target = *target,
       .uid_map = c->sec.uid_map,
       .uid_map_len = (uint32_t)c->sec.n_uid_map,

@@ -1,4 +1,5 @@
 /* naming.c - container ids and names. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -47,12 +48,12 @@ char *wb_container_random_name(void)
                    nouns[r[1] % (sizeof nouns / sizeof *nouns)]);
 }
 
-bool wb_container_name_valid(const char *name)
+/* The longest name: a name is a file name in the runroot's names/. */
+enum { NAME_MAX_LEN = 128 };
+
+static bool name_chars_valid(const char *name)
 {
-  size_t n = strlen(name);
-  if (n == 0 || n > 128)
-    return false;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; name[i]; i++) {
     char ch = name[i];
     bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                  (ch >= '0' && ch <= '9');
@@ -60,4 +61,26 @@ bool wb_container_name_valid(const char *name)
       return false;
   }
   return true;
+}
+
+bool wb_container_name_valid(const char *name)
+{
+  size_t n = strlen(name);
+  return n > 0 && n <= NAME_MAX_LEN && name_chars_valid(name);
+}
+
+int wb_container_name_check(const char *name, wb_error *err)
+{
+  size_t n = strlen(name);
+  if (n > NAME_MAX_LEN)
+    return wb_error_set(err, -EINVAL,
+                        "invalid container name \"%.20s...\": %zu "
+                        "characters, at most %d are allowed",
+                        name, n, NAME_MAX_LEN);
+  if (n == 0 || !name_chars_valid(name))
+    return wb_error_set(err, -EINVAL,
+                        "invalid container name \"%s\": only "
+                        "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                        name);
+  return 0;
 }

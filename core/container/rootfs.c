@@ -21,6 +21,7 @@
 #include "inroot.h"
 #include "pty.h"
 #include "spawn.h"
+#include "tmpfs.h"
 
 /* Mount onto `path` inside the root (created as `kind` when missing). */
 static int mount_in_root(int rootfd, const char *path, enum wb_inroot_kind kind,
@@ -206,21 +207,78 @@ static int setup_etc_files(int rootfd, const struct wb_container *c,
   return 0;
 }
 
-static int setup_binds(int rootfd, const struct wb_container *c,
-                       const struct sources *src, wb_error *err)
+static int setup_bind(int rootfd, const struct wb_bind *b, int source,
+                      wb_error *err)
 {
-  for (size_t i = 0; i < c->n_binds; i++) {
-    const struct wb_bind *b = &c->binds[i];
-    struct stat st;
-    if (fstat(src->binds[i], &st) < 0)
-      return wb_error_set(err, errno, "volume source %s", b->source);
-    cleanup_free char *from = wb_fd_path(src->binds[i]);
-    int r = bind_in_root(
-        rootfd, from, b->target,
-        S_ISDIR(st.st_mode) ? WB_INROOT_DIR : WB_INROOT_FILE,
-        MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0), err);
+  struct stat st;
+  if (fstat(source, &st) < 0)
+    return wb_error_set(err, errno, "volume source %s", b->source);
+  cleanup_free char *from = wb_fd_path(source);
+  int r = bind_in_root(
+      rootfd, from, b->target,
+      S_ISDIR(st.st_mode) ? WB_INROOT_DIR : WB_INROOT_FILE,
+      MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0), err);
+  if (r < 0)
+    return wb_error_prefix(err, "volume %s", b->source);
+  return 0;
+}
+
+/* A tmpfs of the container's own, on a target resolved in the root like
+ * every other (a symlink in the image cannot send it out). */
+static int setup_tmpfs(int rootfd, const struct wb_tmpfs *t, wb_error *err)
+{
+  unsigned long flags;
+  cleanup_free char *data = NULL;
+  int r = wb_tmpfs_mount_args(t->options, &flags, &data, err);
+  if (r < 0)
+    return wb_error_prefix(err, "tmpfs %s", t->target);
+  return mount_in_root(rootfd, t->target, WB_INROOT_DIR, "tmpfs", "tmpfs",
+                       flags, data, err);
+}
+
+/* Components of a container path: "/a//b/" has 2. */
+static size_t path_depth(const char *path)
+{
+  size_t n = 0;
+  for (const char *p = path; *p; p++)
+    n += *p != '/' && (p == path || p[-1] == '/');
+  return n;
+}
+
+struct mount_ref {
+  size_t depth, index; /* index in binds, or in tmpfs after them */
+};
+
+static int shallow_first(const void *a, const void *b)
+{
+  const struct mount_ref *x = a, *y = b;
+  if (x->depth != y->depth)
+    return x->depth < y->depth ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Volumes and tmpfs mounts, a parent before what is mounted inside it
+ * ("-v /h:/data --tmpfs /data/tmp" in either order), as Docker sorts them. */
+static int setup_mounts(int rootfd, const struct wb_container *c,
+                        const struct sources *src, wb_error *err)
+{
+  size_t n = c->n_binds + c->n_tmpfs;
+  if (n == 0)
+    return 0;
+  cleanup_free struct mount_ref *order = xzalloc((n + 1) * sizeof *order);
+  for (size_t i = 0; i < n; i++) {
+    const char *target =
+        i < c->n_binds ? c->binds[i].target : c->tmpfs[i - c->n_binds].target;
+    order[i] = (struct mount_ref){.depth = path_depth(target), .index = i};
+  }
+  qsort(order, n, sizeof *order, shallow_first);
+  for (size_t k = 0; k < n; k++) {
+    size_t i = order[k].index;
+    int r = i < c->n_binds
+                ? setup_bind(rootfd, &c->binds[i], src->binds[i], err)
+                : setup_tmpfs(rootfd, &c->tmpfs[i - c->n_binds], err);
     if (r < 0)
-      return wb_error_prefix(err, "volume %s", b->source);
+      return r;
   }
   return 0;
 }
@@ -363,10 +421,10 @@ int wb_rootfs_setup(const struct wb_spawn *s, int *pty_master, int *pty_slave,
   r = setup_etc_files(rootfd, c, &src, err);
   if (r < 0)
     return r;
-  r = setup_binds(rootfd, c, &src, err);
+  r = setup_mounts(rootfd, c, &src, err);
   if (r < 0)
     return r;
-  if (c->read_only && c->n_binds > 0) {
+  if (c->read_only && (c->n_binds > 0 || c->n_tmpfs > 0)) {
     /* Only the root mount: volumes, /dev, /proc keep their own flags. */
     struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     if (syscall(SYS_mount_setattr, rootfd, "", AT_EMPTY_PATH, &ro, sizeof ro) <

@@ -15,6 +15,7 @@
 #include "../util/fs.h"
 #include "../util/xalloc.h"
 #include "container.h"
+#include "tmpfs.h"
 
 struct wb_container *wb_container_new(void)
 {
@@ -43,6 +44,7 @@ void wb_container_free(struct wb_container *c)
     free(c->binds[i].target);
   }
   free(c->binds);
+  wb_tmpfs_free(c->tmpfs, c->n_tmpfs);
   free((char *)c->limits.cpuset_cpus);
   free((char *)c->limits.cpuset_mems);
   free(c->storage_driver);
@@ -226,6 +228,7 @@ int wb_container_save(const struct wb_container *c, bool durable, wb_error *err)
     return wb_error_set(err, -EINVAL, "container %s: cannot encode state",
                         c->id);
   json_object_set_new(j, "Security", wb_security_to_json(&c->sec));
+  json_object_set_new(j, "Tmpfs", wb_tmpfs_to_json(c->tmpfs, c->n_tmpfs));
   cleanup_free char *text = json_dumps(j, JSON_COMPACT);
   json_decref(j);
   cleanup_free char *path = path_join(c->dir, "state.json");
@@ -317,6 +320,7 @@ static int from_json(struct wb_container *c, json_t *j)
   c->cgroup_parent = json_dup(d, "CgroupParent");
   c->log_opts = json_strv(json_object_get(d, "LogOpts"));
   wb_security_from_json(&c->sec, json_object_get(j, "Security"));
+  wb_tmpfs_from_json(json_object_get(j, "Tmpfs"), &c->tmpfs, &c->n_tmpfs);
   json_t *s = json_object_get(j, "State");
   c->status = json_dup(s, "Status");
   c->pid = json_integer_value(json_object_get(s, "Pid"));

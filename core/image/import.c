@@ -30,6 +30,7 @@
 #include "extract.h"
 #include "store.h"
 #include "store_internal.h"
+#include "transfer.h"
 
 struct tar_pipe {
   struct archive *raw; /* decompressing reader */
@@ -189,7 +190,6 @@ static int import_into(const char *root, const struct wb_import_opts *o,
   r = wb_store_lock(root, err);
   if (r < 0)
     return r;
-  wb_store_sweep_tmp(root);
   r = wb_layer_commit(root, layer_id, tmp, err);
   if (r == 0) {
     const char *layers[] = {layer_id, NULL};
@@ -219,21 +219,12 @@ static int import_source(const char *root, const struct wb_import_opts *o,
   struct stat st;
   if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
     return wb_error_set(err, -EINVAL, "a directory, not a tar archive");
-  int r = wb_store_mkdirs(root, err);
+  /* Locked until we return: a sweep of R/tmp knows we are alive. */
+  cleanup_free char *tmp = NULL;
+  cleanup_close int tmp_lock = -1;
+  int r = wb_workdir_make(root, "import", &tmp, &tmp_lock, err);
   if (r < 0)
     return r;
-  cleanup_free char *tmp = xasprintf("%s/tmp/import-XXXXXX", root);
-  if (!mkdtemp(tmp))
-    return wb_error_set(err, errno, "mkdtemp %s", tmp);
-  /* Held until we return: tells wb_store_sweep_tmp the directory is
-   * alive. */
-  cleanup_close int tmp_fd =
-      open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (tmp_fd < 0 || flock(tmp_fd, LOCK_EX) < 0) {
-    r = wb_error_set(err, errno, "lock %s", tmp);
-    rm_rf(tmp, NULL);
-    return r;
-  }
   r = import_into(root, o, cfg, fd, tmp, id_out, err);
   if (r < 0)
     rm_rf(tmp, NULL); /* gone already when the layer was committed */

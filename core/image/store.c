@@ -62,6 +62,7 @@ int wb_store_lock(const char *root, wb_error *err)
     lock_depth++;
     return 0;
   }
+  wb_store_sweep_tmp(root);
   int r = wb_store_mkdirs(root, err);
   if (r < 0)
     return r;
@@ -77,6 +78,26 @@ int wb_store_lock(const char *root, wb_error *err)
   return 0;
 }
 
+int wb_store_trylock(const char *root)
+{
+  if (lock_depth > 0) {
+    lock_depth++;
+    return 1;
+  }
+  cleanup_free char *path = path_join(root, "store.lock");
+  cleanup_close int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+    return 0;
+  lock_fd = steal_fd(&fd);
+  lock_depth = 1;
+  return 1;
+}
+
+bool wb_store_lock_held(void)
+{
+  return lock_depth > 0;
+}
+
 void wb_store_unlock(void)
 {
   if (lock_depth == 0)
@@ -84,38 +105,6 @@ void wb_store_unlock(void)
   if (--lock_depth == 0) {
     close(lock_fd); /* releases the flock */
     lock_fd = -1;
-  }
-}
-
-/* Work directories of ours that a crash may leave in R/tmp.  An import
- * holds an flock on its directory while it extracts (outside the store
- * lock); the others exist only under the store lock.  So, with the store
- * lock held, a directory we can flock belongs to nobody alive. */
-static bool is_our_tmp(const char *name)
-{
-  static const char *const prefixes[] = {"import-", "layer-",  "rm-",
-                                         "commit-", "export-", "load-"};
-  for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
-    if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
-      return true;
-  return false;
-}
-
-void wb_store_sweep_tmp(const char *root)
-{
-  cleanup_free char *dir = path_join(root, "tmp");
-  cleanup_dir DIR *d = opendir(dir);
-  if (!d)
-    return;
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    if (!is_our_tmp(de->d_name))
-      continue;
-    cleanup_close int fd = openat(
-        dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-      continue;
-    rm_rf_at(dirfd(d), de->d_name, NULL);
   }
 }
 
@@ -307,6 +296,9 @@ static bool is_image_file(const char *name)
 
 int wb_image_load_all(const char *root, json_t ***out, wb_error *err)
 {
+  /* Every command that reads the store passes here: it removes what a
+   * killed import or commit left. */
+  wb_store_sweep_tmp(root);
   cleanup_free char *dir = path_join(root, "images");
   json_t **list = xzalloc(sizeof *list);
   size_t n = 0;

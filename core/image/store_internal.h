@@ -14,9 +14,15 @@
 /* Create R, R/images, R/layers, R/tmp (0700) when missing. */
 int wb_store_mkdirs(const char *root, wb_error *err);
 
-/* Remove what crashed imports and removals left in R/tmp (caller holds
- * the store lock). */
+/* Remove the work directories that killed commands left in R/tmp (once
+ * per process and root; see workdir.c).  Called by every command that
+ * touches the store: wb_store_lock() and wb_image_load_all(). */
 void wb_store_sweep_tmp(const char *root);
+/* The store lock without waiting: 1 taken (release with
+ * wb_store_unlock), 0 held by another process. */
+int wb_store_trylock(const char *root);
+/* Does this process hold the store lock? */
+bool wb_store_lock_held(void);
 
 /* s is 1..64 lowercase hex digits. */
 bool wb_is_hex(const char *s, size_t min, size_t max);

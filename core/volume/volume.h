@@ -57,6 +57,15 @@ int wb_volume_prune(const char *root, bool all, char ***removed,
  * wb_volume_resolve_binds() makes it a host path.  Bad specs: -EINVAL with
  * "invalid volume specification: ...". */
 int wb_volume_parse_spec(const char *spec, struct wb_bind *out, wb_error *err);
+/* One `run --mount` spec (mount_spec.c), Docker's KEY=VALUE fields:
+ * type=bind,source=/HOST,target=/CTR[,readonly]
+ * type=volume[,source=NAME],target=/CTR[,readonly][,volume-nocopy]
+ *   (no source: an anonymous volume; volume is the default type)
+ * type=tmpfs,target=/CTR[,tmpfs-size=BYTES][,tmpfs-mode=OCTAL][,readonly]
+ * appended to c's binds (a volume's source is its name until
+ * wb_volume_resolve_binds()) or tmpfs mounts.  Bad specs: -EINVAL with
+ * "invalid --mount \"SPEC\": ...". */
+int wb_mount_spec_add(struct wb_container *c, const char *spec, wb_error *err);
 /* For `run`, after parsing and before wb_container_create(): bind sources
  * that are volume names become R/volumes/<name>/_data (created when
  * missing), "" becomes a new anonymous volume, and a missing absolute host

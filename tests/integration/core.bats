@@ -85,10 +85,11 @@ teardown() {
   assert_contains "$stderr" "yaml"
 }
 
-@test "no command: usage on stderr, exit 125" {
+@test "no command: usage on stdout, exit 0, as docker" {
   run --separate-stderr wb
-  assert_status 125
-  assert_contains "$stderr" "Usage: whalebox"
+  assert_status 0
+  assert_contains "$output" "Usage: whalebox"
+  [[ -z "$stderr" ]] || fail "expected nothing on stderr, got: $stderr"
 }
 
 @test "--log-level bogus: exit 125 and one line; valid levels are accepted" {

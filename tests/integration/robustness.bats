@@ -142,7 +142,7 @@ invalid value "" for --user|run -u= busybox true
 invalid environment variable: "=x"|run -e =x busybox true
 flag needs an argument: --name|run --name
 invalid signal: NOPE|kill -s NOPE somebody
-start: unknown flag --bogus|start --bogus x
+unknown flag: --bogus; see 'whalebox start --help'|start --bogus x
 working directory /etc/passwd|run -w /etc/passwd busybox true
 LIST
   [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "a container was left"

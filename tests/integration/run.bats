@@ -38,17 +38,20 @@ teardown() {
   done
 }
 
-@test "an image without CMD runs /bin/sh" {
+@test "an image without CMD needs a command: 125, docker's message (issue 13)" {
   wbx import "$RT_BUSYBOX_TAR" bare >/dev/null
   for DRIVER in "${RT_DRIVERS[@]}"; do
     echo "driver: $DRIVER"
-    run --separate-stderr wbrun --rm -i bare <<<'echo from-sh; cat /proc/1/cmdline; echo'
-    assert_status 0
-    assert_equal "$output" $'from-sh\n/bin/sh'
-    # Without -i the shell reads an empty stdin and exits 0.
-    run --separate-stderr wbrun --rm bare
-    assert_status 0
+    # No /bin/sh of our choosing, with or without -i.
+    run --separate-stderr wbrun --rm -i bare <<<'echo from-sh'
+    assert_error_line 125 "no command specified"
     assert_equal "$output" ""
+    run --separate-stderr wbrun --rm bare
+    assert_error_line 125 "no command specified"
+    run --separate-stderr wbrun --rm -i bare sh <<<'echo from-sh; cat /proc/1/cmdline; echo'
+    assert_status 0
+    assert_equal "$output" $'from-sh\nsh'
+    rt_assert_clean "bare ($DRIVER)"
   done
 }
 

@@ -163,6 +163,19 @@ static void test_names_and_ids(void **state)
   assert_false(wb_container_name_valid("a/b"));
   assert_false(wb_container_name_valid("../x"));
   assert_false(wb_container_name_valid("a b"));
+  /* 128 characters is the most; the error says which rule was broken. */
+  char long_name[130];
+  memset(long_name, 'n', sizeof long_name - 1);
+  long_name[128] = '\0';
+  cleanup_error wb_error err = WB_ERROR_INIT;
+  assert_int_equal(wb_container_name_check(long_name, &err), 0);
+  long_name[128] = 'n';
+  long_name[129] = '\0';
+  assert_false(wb_container_name_valid(long_name));
+  assert_int_equal(wb_container_name_check(long_name, &err), -EINVAL);
+  assert_non_null(strstr(err.msg, "129 characters, at most 128"));
+  assert_int_equal(wb_container_name_check("a/b", &err), -EINVAL);
+  assert_non_null(strstr(err.msg, "only [a-zA-Z0-9]"));
   cleanup_free char *id = wb_container_new_id();
   cleanup_free char *id2 = wb_container_new_id();
   assert_int_equal(strlen(id), 64);
