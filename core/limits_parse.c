@@ -9,6 +9,7 @@
 
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/size.h"
 
 #define MIN_MEMORY (6 * 1024 * 1024)
 

@@ -13,6 +13,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/size.h"
 #include "util/xalloc.h"
 
 /* Smallest descriptor and ops tables ABI 1.0 defines. */

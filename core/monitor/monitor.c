@@ -27,6 +27,8 @@
 #include <unistd.h>
 #include <whalebox/plugin.h>
 
+#include "../util/size.h"
+
 struct options {
   pid_t pid;
   int out, err;
@@ -74,38 +76,11 @@ static const char *config_value(const struct wb_host *h, const char *key)
   return NULL;
 }
 
+/* The runtime's own parser (core/util/size.c), so that a size the runtime
+ * accepted is read here the same way. */
 static int parse_size_text(const char *text, int64_t *out)
 {
-  char *end;
-  errno = 0;
-  long long v = strtoll(text, &end, 10);
-  if (errno || end == text || v < 0)
-    return -EINVAL;
-  int shift = 0;
-  switch (*end) {
-  case 'k':
-  case 'K':
-    shift = 10;
-    break;
-  case 'm':
-  case 'M':
-    shift = 20;
-    break;
-  case 'g':
-  case 'G':
-    shift = 30;
-    break;
-  case 'b':
-  case 'B':
-  case '\0':
-    break;
-  default:
-    return -EINVAL;
-  }
-  if (shift && end[1] && end[1] != 'b' && end[1] != 'B')
-    return -EINVAL;
-  *out = (int64_t)v << shift;
-  return 0;
+  return parse_size(text, out) < 0 ? -EINVAL : 0;
 }
 
 static int host_config_string(const struct wb_host *h, const char *key,

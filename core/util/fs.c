@@ -1,6 +1,5 @@
 #include "fs.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -246,46 +245,5 @@ int write_file_atomic(const char *path, const void *data, size_t len,
     unlink(tmp);
     return wb_error_set(err, e, "rename %s", path);
   }
-  return 0;
-}
-
-int parse_size(const char *text, int64_t *out)
-{
-  if (!text || !isdigit((unsigned char)*text))
-    return -EINVAL;
-  errno = 0;
-  char *end;
-  unsigned long long v = strtoull(text, &end, 10);
-  if (errno)
-    return -EINVAL;
-  unsigned shift = 0;
-  switch (tolower((unsigned char)*end)) {
-  case '\0':
-    break;
-  case 'b':
-    end++;
-    break;
-  case 'k':
-    shift = 10, end++;
-    break;
-  case 'm':
-    shift = 20, end++;
-    break;
-  case 'g':
-    shift = 30, end++;
-    break;
-  case 't':
-    shift = 40, end++;
-    break;
-  default:
-    return -EINVAL;
-  }
-  if (shift && (*end == 'b' || *end == 'B'))
-    end++;
-  if (*end)
-    return -EINVAL;
-  if (v > ((uint64_t)INT64_MAX >> shift))
-    return -ERANGE;
-  *out = (int64_t)(v << shift);
   return 0;
 }

@@ -6,6 +6,9 @@
 #include <sys/types.h>
 
 #include "error.h"
+/* parse_size lives in size.h (libc only, shared with whalebox-monitor);
+ * included here for the callers that know it from fs.h. */
+#include "size.h"
 
 /* "<a>/<b>" with exactly one slash between them; never fails. */
 char *path_join(const char *a, const char *b);
@@ -39,8 +42,5 @@ int write_file(const char *path, const void *data, size_t len, wb_error *err);
  * fsync is skipped (rename still makes the switch atomic for readers). */
 int write_file_atomic(const char *path, const void *data, size_t len,
                       int do_sync, wb_error *err);
-
-/* Parse "123", "64k", "10m", "1g" (binary units, optional "b" suffix). */
-int parse_size(const char *text, int64_t *out);
 
 #endif

@@ -168,6 +168,34 @@ run_to_end() {
   ((n <= 5)) || fail "$n log files"
 }
 
+# Issue 13: the runtime and whalebox-monitor parsed sizes differently, so a
+# size the run accepted made the monitor drop the whole log.
+@test "logs: max-size=1t (accepted by run) is the monitor's too" {
+  run_to_end --name tera --log-opt max-size=1t busybox sh -c 'echo hello'
+  run --separate-stderr wb logs tera
+  assert_status 0
+  [[ "$output" == hello ]] || fail "logs: '$output'" "stderr: $stderr"
+}
+
+@test "logs: a config max_size of \"1t\" is the monitor's too" {
+  printf 'log: { file: { max_size = "1t"; max_file = 2; }; };\n' >"$WB_CONF"
+  run_to_end --name teraconf busybox sh -c 'echo hello'
+  run --separate-stderr wb logs teraconf
+  assert_status 0
+  [[ "$output" == hello ]] || fail "logs: '$output'" "stderr: $stderr"
+}
+
+@test "logs: sizes that are not sizes are refused by run -d, leaving nothing" {
+  local size
+  for size in ' 5m' '99999999999g' '5m ' '-1m' '1.5m' ''; do
+    run --separate-stderr wb_run -d --name badsize --log-opt "max-size=$size" busybox true
+    assert_one_line_error
+    assert_contains "$stderr" "invalid max-size '$size'"
+    [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "max-size '$size' left a container"
+    [[ -z "$(root_names "$WB_ROOT")" ]] || fail "max-size '$size' left a name"
+  done
+}
+
 @test "logs of a log-none container says logging is disabled" {
   run_to_end --name quiet --log-driver none busybox echo hidden
   run --separate-stderr wb logs quiet

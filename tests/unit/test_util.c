@@ -26,6 +26,7 @@
 #include "util/env.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/size.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
@@ -50,8 +51,77 @@ static void test_parse_size(void **state)
   assert_int_equal(parse_size("-1m", &v), -EINVAL);
   assert_int_equal(parse_size("1x", &v), -EINVAL);
   assert_int_equal(parse_size("1mm", &v), -EINVAL);
-  assert_int_equal(parse_size("99999999999999999999", &v), -EINVAL);
+  /* Too large is -ERANGE, never a wrapped or negative value. */
+  assert_int_equal(parse_size("99999999999999999999", &v), -ERANGE);
   assert_int_equal(parse_size("9999999999999t", &v), -ERANGE);
+}
+
+/* The edges: the parser is shared by whalebox and whalebox-monitor, so
+ * what one accepts the other must read the same (issue 13: "1t" accepted
+ * by one and refused by the other, "99999999999g" an error here and a
+ * negative size there, " 5m" read by one only). */
+static void test_parse_size_edges(void **state)
+{
+  (void)state;
+  int64_t v = 42;
+  /* Every unit, alone, with "b" and with "ib", in either case. */
+  static const struct {
+    const char *text;
+    int64_t bytes;
+  } ok[] = {
+      {"0", 0},
+      {"0k", 0},
+      {"7B", 7},
+      {"1k", 1024},
+      {"1kb", 1024},
+      {"1KiB", 1024},
+      {"10MiB", 10LL << 20},
+      {"10mb", 10LL << 20},
+      {"1t", 1LL << 40},
+      {"1TB", 1LL << 40},
+      {"2p", 2LL << 50},
+      {"8191p", 8191LL << 50},
+      {"9223372036854775807", INT64_MAX},
+      {"9223372036854775807b", INT64_MAX},
+      {"8589934591g", 8589934591LL << 30},
+      {"007m", 7LL << 20},
+  };
+  for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+    v = -1;
+    if (parse_size(ok[i].text, &v) != 0 || v != ok[i].bytes)
+      fail_msg("parse_size(\"%s\"): %lld, want %lld", ok[i].text, (long long)v,
+               (long long)ok[i].bytes);
+  }
+  /* Larger than INT64_MAX bytes, by the digits or by the unit. */
+  static const char *const too_big[] = {
+      "9223372036854775808",
+      "18446744073709551616",
+      "99999999999999999999k",
+      "99999999999g",
+      "8192p",
+      "8589934592g",
+      "9223372036854775808b",
+  };
+  for (size_t i = 0; i < sizeof too_big / sizeof *too_big; i++) {
+    v = 42;
+    if (parse_size(too_big[i], &v) != -ERANGE || v != 42)
+      fail_msg("parse_size(\"%s\") is not -ERANGE or changed the output",
+               too_big[i]);
+  }
+  /* Not sizes: spaces anywhere (Docker refuses leading ones too), signs,
+   * fractions, empty, unknown or doubled units, "i" without "b". */
+  static const char *const bad[] = {
+      "",     " 5m", "5m ", "5 m",  "\t5m", "5m\n", "-1",   "-0",   "+5",
+      "1.5m", ".5m", "m",   "kb",   "5x",   "5kk",  "5mbb", "5ki",  "5bb",
+      "5ib",  "5iB", "5b5", "0x10", "5e3",  "5m5",  "5 kb", "5k b", "5kib ",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    v = 42;
+    if (parse_size(bad[i], &v) != -EINVAL || v != 42)
+      fail_msg("parse_size(\"%s\") is not -EINVAL or changed the output",
+               bad[i]);
+  }
+  assert_int_equal(parse_size(NULL, &v), -EINVAL);
 }
 
 static void test_limits(void **state)
@@ -313,6 +383,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_size),
+      cmocka_unit_test(test_parse_size_edges),
       cmocka_unit_test(test_limits),
       cmocka_unit_test(test_path_join),
       cmocka_unit_test(test_env_merge),
