@@ -3,12 +3,12 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "driver_host.h"
 #include "elf_check.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -261,80 +261,33 @@ int wb_driver_open(const char *path, uint32_t want_kind, const char *want_name,
 
 /* ---- host services ------------------------------------------------------ */
 
-static const struct wb_driver *host_driver(const struct wb_host *h)
+/* The driver's config group as the typed settings of driver_host.c (after
+ * check_options, so every setting is of a type its option allows). */
+static void load_settings(struct wb_driver *d)
 {
-  return h->priv;
-}
-
-static void host_log(const struct wb_host *h, int level, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  if (level < WB_LOG_ERROR)
-    level = WB_LOG_ERROR;
-  if (level > WB_LOG_DEBUG)
-    level = WB_LOG_DEBUG;
-  wb_logv(level, host_driver(h)->label, fmt, ap);
-  va_end(ap);
-}
-
-static int host_error(const struct wb_host *h, wb_error *err, int errnum,
-                      const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  int r = wb_error_setv(err, errnum, fmt, ap);
-  va_end(ap);
-  wb_error_prefix(err, "%s", host_driver(h)->label);
-  return r;
-}
-
-static config_setting_t *host_setting(const struct wb_host *h, const char *key)
-{
-  const struct wb_driver *d = host_driver(h);
-  return d->group ? config_setting_get_member(d->group, key) : NULL;
-}
-
-static int host_config_string(const struct wb_host *h, const char *key,
-                              const char **out)
-{
-  config_setting_t *s = host_setting(h, key);
-  if (!s || config_setting_type(s) != CONFIG_TYPE_STRING)
-    return -ENOENT;
-  *out = config_setting_get_string(s);
-  return 0;
-}
-
-static int host_config_int(const struct wb_host *h, const char *key,
-                           int64_t *out)
-{
-  config_setting_t *s = host_setting(h, key);
-  if (!s)
-    return -ENOENT;
-  switch (config_setting_type(s)) {
-  case CONFIG_TYPE_INT:
-  case CONFIG_TYPE_INT64:
-    *out = config_setting_get_int64(s);
-    return 0;
-  case CONFIG_TYPE_STRING:
-    return parse_size(config_setting_get_string(s), out) < 0 ? -EINVAL : 0;
-  default:
-    return -ENOENT;
+  d->services.label = xstrdup(d->label);
+  int n = d->group ? config_setting_length(d->group) : 0;
+  for (int i = 0; i < n; i++) {
+    config_setting_t *s = config_setting_get_elem(d->group, i);
+    const char *key = config_setting_name(s);
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_STRING:
+      wb_driver_services_add(&d->services, WB_OPTION_STRING, key,
+                             config_setting_get_string(s), 0);
+      break;
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+      wb_driver_services_add(&d->services, WB_OPTION_INT, key, NULL,
+                             config_setting_get_int64(s));
+      break;
+    case CONFIG_TYPE_BOOL:
+      wb_driver_services_add(&d->services, WB_OPTION_BOOL, key, NULL,
+                             config_setting_get_bool(s));
+      break;
+    default:
+      break;
+    }
   }
-}
-
-static int host_config_bool(const struct wb_host *h, const char *key, int *out)
-{
-  config_setting_t *s = host_setting(h, key);
-  if (!s || config_setting_type(s) != CONFIG_TYPE_BOOL)
-    return -ENOENT;
-  *out = config_setting_get_bool(s);
-  return 0;
-}
-
-static int host_parse_size(const char *text, int64_t *out)
-{
-  return parse_size(text, out) < 0 ? -EINVAL : 0;
 }
 
 static const struct wb_option *find_option(const struct wb_option *opts,
@@ -409,20 +362,8 @@ int wb_driver_init(struct wb_driver *d, const struct wb_config *cfg,
   r = mkdir_p(d->driver_dir, 0700, err);
   if (r < 0)
     return r;
-  d->host = (struct wb_host){
-      .size = sizeof(struct wb_host),
-      .abi_major = WB_PLUGIN_ABI_MAJOR,
-      .abi_minor = WB_PLUGIN_ABI_MINOR,
-      .state_root = state_root,
-      .driver_dir = d->driver_dir,
-      .log = host_log,
-      .error = host_error,
-      .config_string = host_config_string,
-      .config_int = host_config_int,
-      .config_bool = host_config_bool,
-      .parse_size = host_parse_size,
-      .priv = d,
-  };
+  load_settings(d);
+  wb_driver_host_fill(&d->host, &d->services, state_root, d->driver_dir);
   wb_error_clear(err);
   r = d->desc->init(&d->host, &d->data, err);
   if (r < 0) {
@@ -453,5 +394,6 @@ void wb_driver_free(struct wb_driver *d)
   free(d->path);
   free(d->label);
   free(d->driver_dir);
+  wb_driver_services_clear(&d->services);
   free(d);
 }

@@ -9,6 +9,7 @@
 #include <whalebox/plugin.h>
 
 #include "config.h"
+#include "driver_host.h"
 #include "util/error.h"
 
 struct wb_driver {
@@ -20,7 +21,8 @@ struct wb_driver {
   void *data; /* the driver's own state after init() */
   bool initialised;
   char *driver_dir;
-  config_setting_t *group; /* borrowed from the config */
+  config_setting_t *group;            /* borrowed from the config */
+  struct wb_driver_services services; /* what host.priv points to */
   struct wb_host host;
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../container/lifecycle.h"
+#include "../container/monitor.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/timefmt.h"
@@ -159,6 +160,25 @@ static int parse_tail(const char *text, int64_t *tail, wb_error *err)
   return 0;
 }
 
+/* What the container's monitor and the log driver in it had to say
+ * (monitor.log: failures, lost output, the driver's own warnings), to
+ * stderr before the log, so that a log with a gap or nothing in it says
+ * why.  Each line as whalebox prints its own, without the file's time. */
+static void print_monitor_messages(const struct wb_container *c)
+{
+  cleanup_free char *path = wb_monitor_messages_path(c);
+  cleanup_free char *text = NULL;
+  if (read_file(path, &text, NULL, NULL) < 0)
+    return;
+  for (char *line = text; *line;) {
+    char *nl = strchrnul(line, '\n');
+    char *msg = memchr(line, ' ', (size_t)(nl - line));
+    msg = msg ? msg + 1 : line;
+    fprintf(stderr, "%.*s\n", (int)(nl - msg), msg);
+    line = *nl ? nl + 1 : nl;
+  }
+}
+
 WB_COMMAND(logs, "logs", "Print the output of a container")
 {
   static const struct option opts[] = {{"follow", no_argument, NULL, 'f'},
@@ -221,6 +241,7 @@ WB_COMMAND(logs, "logs", "Print the output of a container")
   /* Created but never started: nothing was ever written. */
   if (access(dir, F_OK) < 0 && errno == ENOENT)
     return 0;
+  print_monitor_messages(c);
   struct wb_log_target t = {.size = sizeof t,
                             .id = c->id,
                             .dir = dir,

@@ -42,34 +42,16 @@ static void push_abs(char ***argv, const char *path)
   strv_push(argv, abs ? abs : path);
 }
 
-/* The driver's config group as --log-config KEY=VALUE arguments: the
- * monitor has no config parser of its own. */
+/* The driver's configuration as --log-config words (driver_host.h): the
+ * monitor has no config parser of its own, and gets the settings typed as
+ * whalebox read them. */
 static void push_log_config(char ***argv, const struct wb_driver *log)
 {
-  if (!log->group)
-    return;
-  for (int i = 0; i < config_setting_length(log->group); i++) {
-    config_setting_t *s = config_setting_get_elem(log->group, i);
-    cleanup_free char *kv = NULL;
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_STRING:
-      kv = xasprintf("%s=%s", config_setting_name(s),
-                     config_setting_get_string(s));
-      break;
-    case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64:
-      kv = xasprintf("%s=%lld", config_setting_name(s),
-                     (long long)config_setting_get_int64(s));
-      break;
-    case CONFIG_TYPE_BOOL:
-      kv = xasprintf("%s=%s", config_setting_name(s),
-                     config_setting_get_bool(s) ? "true" : "false");
-      break;
-    default:
-      continue;
-    }
+  for (size_t i = 0; i < log->services.n_settings; i++) {
+    cleanup_free char *word =
+        wb_driver_setting_format(&log->services.settings[i]);
     strv_push(argv, "--log-config");
-    strv_push(argv, kv);
+    strv_push(argv, word);
   }
 }
 
@@ -120,6 +102,16 @@ static char **monitor_argv(struct wb_context *ctx, struct wb_container *c,
   cleanup_free char *dir = path_join(c->dir, "log");
   strv_push(&argv, "--log-dir");
   strv_push(&argv, dir);
+  strv_push(&argv, "--state-root");
+  strv_push(&argv, log->host.state_root);
+  strv_push(&argv, "--driver-dir");
+  strv_push(&argv, log->driver_dir);
+  cleanup_free char *messages = wb_monitor_messages_path(c);
+  strv_push(&argv, "--messages");
+  strv_push(&argv, messages);
+  snprintf(num, sizeof num, "%d", wb_log_get_level());
+  strv_push(&argv, "--log-level");
+  strv_push(&argv, num);
   push_log_config(&argv, log);
   for (char **o = c->log_opts; o && *o; o++) {
     strv_push(&argv, "--log-opt");
@@ -177,6 +169,10 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
   cleanup_free char *logdir = path_join(c->dir, "log");
   if (r == 0 && mkdir(logdir, 0700) < 0 && errno != EEXIST)
     r = wb_error_set(&err, errno, "mkdir %s", logdir);
+  /* What the last run's monitor had to say is not this run's. */
+  cleanup_free char *messages = wb_monitor_messages_path(c);
+  if (r == 0 && unlink(messages) < 0 && errno != ENOENT)
+    r = wb_error_set(&err, errno, "remove %s", messages);
   if (r == 0)
     r = check_log_open(log, c, logdir, &err);
   if (r == 0 && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
@@ -238,6 +234,11 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
    * container must not run unwatched. */
   kill(p.pid, SIGKILL);
   _exit(1);
+}
+
+char *wb_monitor_messages_path(const struct wb_container *c)
+{
+  return path_join(c->dir, "monitor.log");
 }
 
 int wb_monitor_start(struct wb_context *ctx, struct wb_container *c,

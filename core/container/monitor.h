@@ -14,4 +14,9 @@
 int wb_monitor_start(struct wb_context *ctx, struct wb_container *c,
                      bool remove_on_failure, wb_error *err);
 
+/* <container>/monitor.log: what the monitor and the log driver running in
+ * it had to say (whalebox-monitor's messages.c); made only when there is
+ * something, removed when the container starts again. */
+char *wb_monitor_messages_path(const struct wb_container *c);
+
 #endif

@@ -2,121 +2,60 @@
  *
  * The runtime starts the container as a child of a forked process, which
  * then execs this small program so that the container's parent costs as
- * little memory as possible (it links only libc and the log driver).  It
- * feeds the container's stdout and stderr to the log driver, reaps it (it
- * is a child subreaper), and when the container's first process has ended
- * it execs the runtime's "container-exited" command with the wait status
- * appended, which records the exit code and OOM and removes the cgroup.
+ * little memory as possible (it links only libc, dl and the few core files
+ * that give the log driver its host services).  It feeds the container's
+ * stdout and stderr to the log driver, reaps it (it is a child
+ * subreaper), and when the container's first process has ended it execs
+ * the runtime's "container-exited" command with the wait status appended,
+ * which records the exit code and OOM and removes the cgroup.
+ *
+ * The log driver gets the same struct wb_host as in whalebox
+ * (core/driver_host.c): the state root, its own driver directory, its
+ * configuration group, the same size parser; what it logs and every
+ * failure of it go to <container>/monitor.log (messages.c).
  *
  * Usage (built by the runtime, not by people):
  *   whalebox-monitor --pid PID --stdout FD --stderr FD --id ID
- *     --log-driver SO --log-dir DIR [--log-config K=V]... [--log-opt K=V]...
- *     -- EXIT-COMMAND... */
+ *     --log-driver SO --log-dir DIR --state-root DIR --driver-dir DIR
+ *     --messages FILE [--log-level N] [--log-config T:K=V]...
+ *     [--log-opt K=V]... -- EXIT-COMMAND... */
 #include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <whalebox/plugin.h>
 
-#include "../util/size.h"
+#include "../driver_host.h"
+#include "../log_sink.h"
+#include "../util/error.h"
+#include "../util/log.h"
+#include "../util/xalloc.h"
+#include "messages.h"
 
 struct options {
   pid_t pid;
   int out, err;
-  const char *id, *driver, *dir;
+  const char *id, *driver, *dir, *state_root, *driver_dir, *messages;
+  int log_level;
   const char **config;   /* NULL-terminated, sized by argc */
   const char **log_opts; /* NULL-terminated, sized by argc */
   char **exit_cmd;
 };
 
-/* The driver's errors have nowhere to go but the kernel log of the
- * monitor's own stderr (/dev/null); they are kept short. */
-struct wb_error {
-  char msg[256];
-};
-
-static void host_log(const struct wb_host *h, int level, const char *fmt, ...)
-{
-  (void)h, (void)level, (void)fmt;
-}
-
-static int host_error(const struct wb_host *h, wb_error *err, int errnum,
-                      const char *fmt, ...)
-{
-  (void)h;
-  if (err) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-  }
-  return errnum > 0 ? -errnum : errnum < 0 ? errnum : -EIO;
-}
-
-static const struct options *opts_of(const struct wb_host *h)
-{
-  return h->priv;
-}
-
-static const char *config_value(const struct wb_host *h, const char *key)
-{
-  size_t n = strlen(key);
-  for (const char *const *c = opts_of(h)->config; *c; c++)
-    if (strncmp(*c, key, n) == 0 && (*c)[n] == '=')
-      return *c + n + 1;
-  return NULL;
-}
-
-/* The runtime's own parser (core/util/size.c), so that a size the runtime
- * accepted is read here the same way. */
-static int parse_size_text(const char *text, int64_t *out)
-{
-  return parse_size(text, out) < 0 ? -EINVAL : 0;
-}
-
-static int host_config_string(const struct wb_host *h, const char *key,
-                              const char **out)
-{
-  const char *v = config_value(h, key);
-  if (!v)
-    return -ENOENT;
-  *out = v;
-  return 0;
-}
-
-static int host_config_int(const struct wb_host *h, const char *key,
-                           int64_t *out)
-{
-  const char *v = config_value(h, key);
-  return v ? parse_size_text(v, out) : -ENOENT;
-}
-
-static int host_config_bool(const struct wb_host *h, const char *key, int *out)
-{
-  const char *v = config_value(h, key);
-  if (!v)
-    return -ENOENT;
-  *out = strcmp(v, "true") == 0;
-  return 0;
-}
-
 static int parse_args(int argc, char **argv, struct options *o)
 {
   size_t nconf = 0, nopt = 0;
   o->out = o->err = -1;
-  o->config = calloc((size_t)argc + 1, sizeof *o->config);
-  o->log_opts = calloc((size_t)argc + 1, sizeof *o->log_opts);
-  if (!o->config || !o->log_opts)
-    return -1;
+  o->log_level = WB_LOG_WARN;
+  o->config = xzalloc(((size_t)argc + 1) * sizeof *o->config);
+  o->log_opts = xzalloc(((size_t)argc + 1) * sizeof *o->log_opts);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--") == 0) {
@@ -138,6 +77,14 @@ static int parse_args(int argc, char **argv, struct options *o)
       o->driver = v;
     else if (strcmp(a, "--log-dir") == 0)
       o->dir = v;
+    else if (strcmp(a, "--state-root") == 0)
+      o->state_root = v;
+    else if (strcmp(a, "--driver-dir") == 0)
+      o->driver_dir = v;
+    else if (strcmp(a, "--messages") == 0)
+      o->messages = v;
+    else if (strcmp(a, "--log-level") == 0)
+      o->log_level = atoi(v);
     else if (strcmp(a, "--log-config") == 0)
       o->config[nconf++] = v;
     else if (strcmp(a, "--log-opt") == 0)
@@ -147,45 +94,96 @@ static int parse_args(int argc, char **argv, struct options *o)
   }
   /* With a terminal there is one stream: --stderr -1. */
   return o->pid > 0 && o->out >= 0 && o->err >= -1 && o->id && o->driver &&
-                 o->dir && o->exit_cmd && o->exit_cmd[0]
+                 o->dir && o->state_root && o->driver_dir && o->messages &&
+                 o->exit_cmd && o->exit_cmd[0]
              ? 0
              : -1;
 }
 
-struct sink {
-  const struct wb_log_ops *ops;
-  void *handle;
+/* The log driver as whalebox loads it (the runtime validated it fully
+ * before starting us; what is checked here is what this file relies
+ * on). */
+struct driver {
+  void *dl;
+  const struct wb_plugin *desc;
+  void *data;
+  bool initialised;
+  struct wb_driver_services services;
+  struct wb_host host;
 };
 
-/* Load and open the log driver; without it output is drained and lost. */
-static void open_sink(struct options *o, struct wb_host *host,
-                      struct sink *sink)
+#define LOG_OPS_V1_0_SIZE (offsetof(struct wb_log_ops, remove) + sizeof(void *))
+
+static int load_driver(const struct options *o, struct driver *d, wb_error *err)
 {
-  void *dl = dlopen(o->driver, RTLD_NOW | RTLD_LOCAL);
+  d->dl = dlopen(o->driver, RTLD_NOW | RTLD_LOCAL);
+  if (!d->dl) {
+    const char *why = dlerror();
+    return wb_error_set(err, -ENOEXEC, "log driver %s: cannot load: %s",
+                        o->driver, why ? why : "unknown error");
+  }
   wb_plugin_entry_fn entry =
-      dl ? (wb_plugin_entry_fn)dlsym(dl, WB_PLUGIN_ENTRY_NAME) : NULL;
+      (wb_plugin_entry_fn)dlsym(d->dl, WB_PLUGIN_ENTRY_NAME);
   const struct wb_plugin *p =
       entry ? entry(WB_PLUGIN_ABI_MAJOR, WB_PLUGIN_ABI_MINOR) : NULL;
-  /* The runtime validated this driver fully before starting us. */
-  if (!p || p->abi_major != WB_PLUGIN_ABI_MAJOR || p->kind != WB_PLUGIN_LOG)
-    return;
-  wb_error err = {""};
-  void *drv = NULL;
-  if (p->init(host, &drv, &err) < 0)
-    return;
-  struct wb_log_target t = {
-      .size = sizeof t,
-      .id = o->id,
-      .dir = o->dir,
-      .options = o->log_opts,
-  };
-  const struct wb_log_ops *ops = p->ops;
-  if (ops->open(drv, &t, &sink->handle, &err) == 0)
-    sink->ops = ops;
+  const uint32_t *ops = p ? p->ops : NULL;
+  if (!p || p->abi_major != WB_PLUGIN_ABI_MAJOR || p->kind != WB_PLUGIN_LOG ||
+      !p->name || !p->init || !ops || *ops < LOG_OPS_V1_0_SIZE)
+    return wb_error_set(err, -EPROTO,
+                        "log driver %s: not the log driver whalebox checked",
+                        o->driver);
+  d->desc = p;
+  d->services.label = xasprintf("log-%s", p->name);
+  for (const char *const *c = o->config; *c; c++)
+    if (wb_driver_setting_parse(&d->services, *c) < 0)
+      return wb_error_set(err, -EINVAL, "%s: bad setting %s", d->services.label,
+                          *c);
+  wb_driver_host_fill(&d->host, &d->services, o->state_root, o->driver_dir);
+  int r = p->init(&d->host, &d->data, err);
+  if (r < 0) {
+    if (!err->msg)
+      wb_error_set(err, -r, "%s: init failed", d->services.label);
+    return r;
+  }
+  d->initialised = true;
+  return 0;
+}
+
+static void unload_driver(struct driver *d)
+{
+  if (d->initialised && d->desc->fini)
+    d->desc->fini(d->data);
+  d->initialised = false;
+  wb_driver_services_clear(&d->services);
+  /* Not dlclose'd: the monitor execs or exits next, and a driver's
+   * destructors have no business running before that. */
+}
+
+/* Load and open the log driver.  Without it output is drained and lost,
+ * and monitor.log says why. */
+static void open_sink(const struct options *o, struct driver *d,
+                      struct wb_log_sink *sink)
+{
+  wb_error err = WB_ERROR_INIT;
+  int r = load_driver(o, d, &err);
+  if (r == 0) {
+    struct wb_log_target t = {
+        .size = sizeof t,
+        .id = o->id,
+        .dir = o->dir,
+        .options = o->log_opts,
+    };
+    r = wb_log_sink_open(sink, d->desc->ops, d->data, d->services.label, &t,
+                         &err);
+  }
+  if (r < 0)
+    wb_log(WB_LOG_ERROR, "%s; the container's output is not logged",
+           err.msg ? err.msg : "the log driver failed");
+  wb_error_clear(&err);
 }
 
 /* Read what is there into the log; false at EOF. */
-static bool drain(int fd, struct sink *sink, int stream)
+static bool drain(int fd, struct wb_log_sink *sink, int stream)
 {
   static char buf[16384];
   ssize_t n = read(fd, buf, sizeof buf);
@@ -193,39 +191,16 @@ static bool drain(int fd, struct sink *sink, int stream)
     return true;
   if (n <= 0)
     return false;
-  if (sink->ops) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    wb_error err = {""};
-    sink->ops->write(sink->handle, stream, &ts, buf, (size_t)n, &err);
-  }
+  wb_log_sink_write(sink, stream, buf, (size_t)n);
+  if (!sink->failing)
+    wb_messages_flush(); /* room again, maybe, for what waited */
   return true;
 }
 
-int main(int argc, char **argv)
+/* Feed the log until the container has exited and its streams are
+ * drained; returns its wait status. */
+static int relay(const struct options *o, struct wb_log_sink *sink)
 {
-  struct options o = {0};
-  if (parse_args(argc, argv, &o) < 0) {
-    fputs("whalebox-monitor: started by whalebox only\n", stderr);
-    return 125;
-  }
-  struct wb_host host = {
-      .size = sizeof host,
-      .abi_major = WB_PLUGIN_ABI_MAJOR,
-      .abi_minor = WB_PLUGIN_ABI_MINOR,
-      .state_root = "",
-      .driver_dir = o.dir,
-      .log = host_log,
-      .error = host_error,
-      .config_string = host_config_string,
-      .config_int = host_config_int,
-      .config_bool = host_config_bool,
-      .parse_size = parse_size_text,
-      .priv = &o,
-  };
-  struct sink sink = {0};
-  open_sink(&o, &host, &sink);
-
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);
@@ -235,9 +210,9 @@ int main(int argc, char **argv)
   int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   int status = 0;
   bool exited = false;
-  int fds[2] = {o.out, o.err};
+  int fds[2] = {o->out, o->err};
   /* The child may have ended before we blocked SIGCHLD: check once. */
-  if (waitpid(o.pid, &status, WNOHANG) == o.pid)
+  if (waitpid(o->pid, &status, WNOHANG) == o->pid)
     exited = true;
   while (!exited || fds[0] >= 0 || fds[1] >= 0) {
     if (sfd < 0 && fds[0] < 0 && fds[1] < 0)
@@ -253,7 +228,7 @@ int main(int argc, char **argv)
       break;
     for (int i = 0; i < 2; i++)
       if (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR) &&
-          !drain(fds[i], &sink, i ? WB_STREAM_STDERR : WB_STREAM_STDOUT)) {
+          !drain(fds[i], sink, i ? WB_STREAM_STDERR : WB_STREAM_STDOUT)) {
         close(fds[i]);
         fds[i] = -1;
       }
@@ -266,7 +241,7 @@ int main(int argc, char **argv)
       int st;
       pid_t w;
       while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-        if (w == o.pid) {
+        if (w == o->pid) {
           status = st;
           exited = true;
         }
@@ -274,26 +249,43 @@ int main(int argc, char **argv)
   }
   /* Whatever ended the loop, the exit code recorded is the real one. */
   while (!exited) {
-    pid_t w = waitpid(o.pid, &status, 0);
-    if (w == o.pid || (w < 0 && errno != EINTR))
+    pid_t w = waitpid(o->pid, &status, 0);
+    if (w == o->pid || (w < 0 && errno != EINTR))
       exited = true;
   }
-  if (sink.ops)
-    sink.ops->close(sink.handle);
-
-  /* Hand over to the runtime for the bookkeeping; same pid, so whoever
-   * waits for the monitor waits for that too. */
-  size_t n = 0;
-  while (o.exit_cmd[n])
-    n++;
-  char **cmd = calloc(n + 2, sizeof *cmd);
-  char code[16];
-  snprintf(code, sizeof code, "%d", status);
-  if (!cmd)
-    return 1;
-  memcpy(cmd, o.exit_cmd, n * sizeof *cmd);
-  cmd[n] = code;
   sigprocmask(SIG_UNBLOCK, &set, NULL);
+  return status;
+}
+
+/* Hand over to the runtime for the bookkeeping; same pid, so whoever
+ * waits for the monitor waits for that too. */
+static int exec_exit_command(const struct options *o, int status)
+{
+  size_t n = strv_len(o->exit_cmd);
+  char **cmd = xzalloc((n + 2) * sizeof *cmd);
+  memcpy(cmd, o->exit_cmd, n * sizeof *cmd);
+  cmd[n] = xasprintf("%d", status);
   execv(cmd[0], cmd);
+  wb_log(WB_LOG_ERROR, "whalebox-monitor: exec %s: %s", cmd[0],
+         strerror(errno));
   return 1;
+}
+
+int main(int argc, char **argv)
+{
+  struct options o = {0};
+  if (parse_args(argc, argv, &o) < 0) {
+    fputs("whalebox-monitor: started by whalebox only\n", stderr);
+    return 125;
+  }
+  wb_log_set_level(o.log_level);
+  wb_messages_init(o.messages);
+  struct driver d = {0};
+  struct wb_log_sink sink = {0};
+  open_sink(&o, &d, &sink);
+  int status = relay(&o, &sink);
+  wb_log_sink_clear(&sink);
+  unload_driver(&d);
+  wb_messages_finish();
+  return exec_exit_command(&o, status);
 }

@@ -5,6 +5,12 @@
 #include <time.h>
 
 static int current_level = WB_LOG_WARN;
+static void (*line_writer)(int level, const char *line, size_t len);
+
+void wb_log_set_writer(void (*writer)(int level, const char *line, size_t len))
+{
+  line_writer = writer;
+}
 
 void wb_log_set_level(int level)
 {
@@ -43,7 +49,10 @@ void wb_logv(int level, const char *prefix, const char *fmt, va_list ap)
   if ((size_t)n >= sizeof line - 1)
     n = sizeof line - 2;
   line[n++] = '\n';
-  fwrite(line, 1, n, stderr);
+  if (line_writer)
+    line_writer(level, line, (size_t)n);
+  else
+    fwrite(line, 1, n, stderr);
 }
 
 void wb_log(int level, const char *fmt, ...)

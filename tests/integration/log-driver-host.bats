@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# log-driver-host.bats - a log driver in whalebox-monitor gets what plugin.h
+# promises, the same as in whalebox: one struct wb_host (state root,
+# driver directory, configuration, sizes, errors), host->log that a user
+# can read, fini() called.  tests/plugins/loghost.c (log-hostcheck.so)
+# writes down what its host says; issue 13 found the monitor's own table
+# differing on every one of these.
+
+load helpers/common
+load helpers/container
+
+setup_file() {
+  container_setup_file
+}
+
+setup() {
+  container_setup
+  HC=$WB_TEST_PLUGIN_DIR/log-hostcheck.so
+  [[ -e "$HC" ]] || fail "$HC is not built"
+  cat >"$WB_CONF" <<'CONF'
+log: { hostcheck: {
+  flavour = "vanilla";
+  count = 7;
+  limit = "1t";
+  verbose = true;
+}; };
+CONF
+}
+
+teardown() {
+  container_teardown
+}
+
+@test "a log driver sees the same host table in whalebox-monitor as in whalebox" {
+  run_d --name same --log-driver "$HC" busybox true
+  wb wait same >/dev/null
+  local dir=$WB_ROOT/containers/$CID/log
+  [[ -s "$dir/host-open.txt" ]] || fail "open() in the monitor wrote nothing"
+  # read() runs in whalebox itself.
+  run --separate-stderr wb logs same
+  assert_status 0
+  [[ -s "$dir/host-read.txt" ]] || fail "read() in whalebox wrote nothing"
+  diff -u "$dir/host-read.txt" "$dir/host-open.txt" ||
+    fail "the monitor's host table differs from whalebox's (- whalebox, + monitor)"
+  # And what they both say is what plugin.h promises.
+  local t
+  t=$(cat "$dir/host-open.txt")
+  assert_contains "$t" "state_root=$WB_ROOT"$'\n'
+  assert_contains "$t" "driver_dir=$WB_ROOT/drivers/log-hostcheck"$'\n'
+  [[ -d "$WB_ROOT/drivers/log-hostcheck" ]] || fail "the driver directory does not exist"
+  assert_contains "$t" "config_string(flavour)=0:vanilla"
+  assert_contains "$t" "config_int(count)=0:7"
+  assert_contains "$t" "config_string(count)=-2:"
+  assert_contains "$t" "config_int(limit)=0:1099511627776"
+  assert_contains "$t" "config_bool(verbose)=0:1"
+  assert_contains "$t" "parse_size(\"1t\")=0:1099511627776"
+  assert_contains "$t" "parse_size(\" 5m\")=-22:0"
+  assert_contains "$t" "parse_size(\"99999999999g\")=-22:0"
+}
+
+@test "host->log of a log driver in whalebox-monitor reaches monitor.log and logs" {
+  run_d --name talk --log-driver "$HC" busybox true
+  wb wait talk >/dev/null
+  local mpid
+  mpid=$(state_field "$CID" .State.MonitorPid)
+  local messages=$WB_ROOT/containers/$CID/monitor.log
+  [[ -s "$messages" ]] || fail "no $messages"
+  grep -Eq "^[0-9T:.-]+Z whalebox: warning: log-hostcheck: open in pid $mpid\$" "$messages" ||
+    fail "monitor.log:" "$(cat "$messages")"
+  run --separate-stderr wb logs talk
+  assert_status 0
+  [[ "$stderr" == "whalebox: warning: log-hostcheck: open in pid $mpid" ]] ||
+    fail "logs stderr: $stderr"
+}
+
+@test "whalebox-monitor calls fini() of its log driver" {
+  run_d --name fini --log-driver "$HC" busybox true
+  local mpid
+  mpid=$(state_field "$CID" .State.MonitorPid)
+  wb wait fini >/dev/null
+  wait_for 5 grep -qx "fini $mpid" "$WB_ROOT/drivers/log-hostcheck/fini" ||
+    fail "no fini from the monitor ($mpid):" "$(cat "$WB_ROOT/drivers/log-hostcheck/fini" 2>&1)"
+}
+
+@test "a container with nothing to report has no monitor.log" {
+  run_to_end() { run_d "$@"; wb wait "$CID" >/dev/null; }
+  run_to_end --name quiet busybox sh -c 'echo hi'
+  [[ ! -e "$WB_ROOT/containers/$CID/monitor.log" ]] ||
+    fail "monitor.log: $(cat "$WB_ROOT/containers/$CID/monitor.log")"
+  run --separate-stderr wb logs quiet
+  [[ "$output" == hi && -z "$stderr" ]] || fail "logs: $output / $stderr"
+}
