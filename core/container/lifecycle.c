@@ -339,6 +339,8 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
     r = cg->enter(cgroup->data, &cgid, p->pid, err);
     wb_log_phase("start: entered cgroup");
   }
+  if (r == 0 && p->before_go)
+    r = p->before_go(p->before_go_arg, err);
   if (r == 0) {
     c->pid = p->pid;
     c->start_time = wb_proc_start_time(p->pid);

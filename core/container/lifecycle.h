@@ -18,6 +18,12 @@ struct wb_process {
   bool pty_stdin; /* -i with -t: our stdin goes to the pty */
   /* stdio for the child when not a tty; -1 keeps the runtime's own. */
   int stdin_fd, stdout_fd, stderr_fd;
+  /* Optional: called once the process is ready for GO, before its state
+   * says "running"; a failure fails the start (a detached start waits
+   * here for whalebox-monitor to open the log, overlapping the process's
+   * own preparation). */
+  int (*before_go)(void *arg, wb_error *err);
+  void *before_go_arg;
 };
 
 /* Give c an id, a name and a directory, and prepare its root filesystem.

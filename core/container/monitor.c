@@ -55,39 +55,20 @@ static void push_log_config(char ***argv, const struct wb_driver *log)
   }
 }
 
-/* Open and close the container's log once here, where a failure (a bad
- * --log-opt, say) still reaches the user: whalebox-monitor has nowhere to
- * report it. */
-static int check_log_open(const struct wb_driver *log,
-                          const struct wb_container *c, const char *dir,
-                          wb_error *err)
-{
-  const struct wb_log_ops *ops = log->ops;
-  struct wb_log_target t = {
-      .size = sizeof t,
-      .id = c->id,
-      .dir = dir,
-      .options = (const char *const *)c->log_opts,
-  };
-  void *handle = NULL;
-  int r = ops->open(log->data, &t, &handle, err);
-  if (r < 0)
-    return r;
-  ops->close(handle);
-  return 0;
-}
-
 /* The monitor's command line; it ends with the runtime command that does
  * the bookkeeping when the container has ended. */
 static char **monitor_argv(struct wb_context *ctx, struct wb_container *c,
                            const char *monitor, const struct wb_driver *log,
-                           const struct wb_process *p, int out, int errfd)
+                           pid_t starter, int control, int out, int errfd)
 {
   char **argv = NULL;
   char num[32];
   strv_push(&argv, monitor);
-  strv_push(&argv, "--pid");
-  snprintf(num, sizeof num, "%d", (int)p->pid);
+  strv_push(&argv, "--starter");
+  snprintf(num, sizeof num, "%d", (int)starter);
+  strv_push(&argv, num);
+  strv_push(&argv, "--control");
+  snprintf(num, sizeof num, "%d", control);
   strv_push(&argv, num);
   strv_push(&argv, "--stdout");
   snprintf(num, sizeof num, "%d", out);
@@ -135,8 +116,101 @@ static char **monitor_argv(struct wb_context *ctx, struct wb_container *c,
   return argv;
 }
 
-/* In the monitor-to-be: start the container, tell the runtime how it went,
- * then become whalebox-monitor. */
+/* A start that failed: tell the runtime why, then leave nothing (a new
+ * container) or the container as it was, stopped. */
+static _Noreturn void fail_start(struct wb_context *ctx, struct wb_container *c,
+                                 bool remove_on_failure, int report,
+                                 wb_error *err)
+{
+  wb_sync_send(report, WB_SYNC_ERROR, wb_error_exit_code(err),
+               err->msg ? err->msg : "start failed", -1);
+  cleanup_error wb_error ignored = WB_ERROR_INIT;
+  if (remove_on_failure)
+    wb_container_discard(ctx, c, &ignored);
+  else if (wb_container_save(c, true, &ignored) < 0)
+    wb_log(WB_LOG_WARN, "%s", ignored.msg);
+  _exit(1);
+}
+
+/* The starter's end of the channel to whalebox-monitor. */
+struct monitor_channel {
+  int fd;
+  bool answered; /* the monitor said whether it opened the log */
+};
+
+/* The monitor's verdict on the log: it opened it (READY) or why not.
+ * Called by wb_container_start before GO, so that the container's
+ * preparation overlaps the monitor's exec and the driver's open. */
+static int await_log_open(void *arg, wb_error *err)
+{
+  struct monitor_channel *ch = arg;
+  int type = 0, code = 0, fd = -1;
+  cleanup_free char *msg = NULL;
+  int r = wb_sync_recv(ch->fd, &type, &code, &msg, &fd);
+  ch->answered = true;
+  if (fd >= 0)
+    close(fd);
+  if (r == 1 && type == WB_SYNC_READY)
+    return 0;
+  if (r == 1 && type == WB_SYNC_ERROR)
+    return wb_error_set_exit(err, code ? code : WB_EXIT_FAILURE, -EIO, "%s",
+                             msg ? msg : "the log driver failed");
+  return wb_error_set(err, -EPIPE,
+                      "container monitor exited before opening the log");
+}
+
+/* The starter, a child of the monitor-to-be: once whalebox-monitor has
+ * opened the log, start the container, hand its pid (and pty) to the
+ * monitor and tell the runtime.  The container is the starter's child
+ * until the starter exits; then the monitor, a child subreaper, inherits
+ * it. */
+static _Noreturn void starter_main(struct wb_context *ctx,
+                                   struct wb_container *c,
+                                   bool remove_on_failure, int control,
+                                   int report, int out, int errfd)
+{
+  wb_error err = WB_ERROR_INIT;
+  /* Nothing of the user's runs before its output has somewhere to go. */
+  struct monitor_channel ch = {.fd = control};
+  struct wb_process p = {.pidfd = -1,
+                         .pty_master = -1,
+                         .stdin_fd = -1,
+                         .stdout_fd = out,
+                         .stderr_fd = errfd,
+                         .before_go = await_log_open,
+                         .before_go_arg = &ch};
+  int r = wb_container_start(ctx, c, &p, &err);
+  if (out >= 0)
+    close(out);
+  if (errfd >= 0)
+    close(errfd);
+  if (r == 0 &&
+      (r = wb_sync_send(control, WB_SYNC_PID, p.pid, NULL, p.pty_master)) < 0) {
+    r = wb_error_set(&err, -r, "hand the container to its monitor");
+    kill(p.pid, SIGKILL);
+    while (waitpid(p.pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+    c->pid = 0;
+    free(c->status);
+    c->status = xstrdup("created");
+  }
+  if (r < 0) {
+    /* Failed before the monitor answered: let it finish with the log
+     * directory before the container's is removed. */
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    if (!ch.answered)
+      await_log_open(&ch, &ignored);
+    close(control); /* the monitor then ends without a container */
+    fail_start(ctx, c, remove_on_failure, report, &err);
+  }
+  wb_sync_send(report, WB_SYNC_READY, 0, NULL, -1);
+  _exit(0);
+}
+
+/* In the monitor-to-be: fork the starter, then become whalebox-monitor,
+ * which opens the log first of all: the log driver's open() runs once per
+ * start, in the process that writes the log, and a failure of it fails
+ * the start with the driver's message. */
 static _Noreturn void monitor_main(struct wb_context *ctx,
                                    struct wb_container *c,
                                    bool remove_on_failure, const char *monitor,
@@ -163,7 +237,7 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
   sigprocmask(SIG_BLOCK, &set, NULL);
 
   struct wb_driver *log = NULL;
-  int out[2] = {-1, -1}, errp[2] = {-1, -1};
+  int out[2] = {-1, -1}, errp[2] = {-1, -1}, control[2] = {-1, -1};
   int r =
       wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, &log, &err);
   cleanup_free char *logdir = path_join(c->dir, "log");
@@ -173,66 +247,57 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
   cleanup_free char *messages = wb_monitor_messages_path(c);
   if (r == 0 && unlink(messages) < 0 && errno != ENOENT)
     r = wb_error_set(&err, errno, "remove %s", messages);
-  if (r == 0)
-    r = check_log_open(log, c, logdir, &err);
-  if (r == 0 && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
+  /* With a terminal the pty carries both streams; the starter sends it. */
+  if (r == 0 && !c->tty &&
+      (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
     r = wb_error_set(&err, errno, "pipe");
-  struct wb_process p = {.pidfd = -1,
-                         .pty_master = -1,
-                         .stdin_fd = -1,
-                         .stdout_fd = out[1],
-                         .stderr_fd = errp[1]};
+  if (r == 0 &&
+      socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) < 0)
+    r = wb_error_set(&err, errno, "socketpair");
+  if (r < 0)
+    fail_start(ctx, c, remove_on_failure, report, &err);
   /* Recorded before the start, so the one state write that says
    * "running" already names the monitor (the pid stays across exec). */
   c->monitor_pid = getpid();
   c->monitor_start_time = wb_proc_start_time(c->monitor_pid);
-  if (r == 0)
-    r = wb_container_start(ctx, c, &p, &err);
-  if (r == 0) {
+  fflush(NULL);
+  pid_t starter = fork();
+  if (starter < 0) {
+    wb_error_set(&err, errno, "fork");
+    fail_start(ctx, c, remove_on_failure, report, &err);
+  }
+  if (starter == 0) {
+    close(control[0]);
+    if (!c->tty) {
+      close(out[0]);
+      close(errp[0]);
+    }
+    starter_main(ctx, c, remove_on_failure, control[1], report, out[1],
+                 errp[1]);
+  }
+  close(control[1]);
+  close(report);
+  if (!c->tty) {
     close(out[1]);
     close(errp[1]);
   }
-  if (r < 0) {
-    wb_sync_send(report, WB_SYNC_ERROR, wb_error_exit_code(&err),
-                 err.msg ? err.msg : "start failed", -1);
-    if (p.pid > 0) {
-      kill(p.pid, SIGKILL);
-      waitpid(p.pid, NULL, 0);
-    }
-    cleanup_error wb_error ignored = WB_ERROR_INIT;
-    if (remove_on_failure)
-      wb_container_discard(ctx, c, &ignored);
-    else if (wb_container_save(c, true, &ignored) < 0)
-      wb_log(WB_LOG_WARN, "%s", ignored.msg);
-    _exit(1);
-  }
-  /* With a terminal the pty carries both streams. */
-  int stream_out = p.pty_master >= 0 ? p.pty_master : out[0];
-  int stream_err = p.pty_master >= 0 ? -1 : errp[0];
-  if (p.pty_master >= 0) {
-    close(out[0]);
-    close(errp[0]);
-  }
-  char **argv = monitor_argv(ctx, c, monitor, log, &p, stream_out, stream_err);
-  /* Only the streams cross the exec. */
+  char **argv =
+      monitor_argv(ctx, c, monitor, log, starter, control[0], out[0], errp[0]);
   /* Nothing of the caller crosses into the long-lived monitor: no fd of
-   * theirs (a pipe they wait on), no working directory pinned. */
+   * theirs (a pipe they wait on), no working directory pinned.  Only the
+   * streams and the channel to the starter cross the exec. */
   syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   if (chdir("/") < 0)
     _exit(1);
-  fcntl(stream_out, F_SETFD, 0);
-  if (stream_err >= 0)
-    fcntl(stream_err, F_SETFD, 0);
-  if (p.pidfd >= 0)
-    close(p.pidfd);
-  wb_sync_send(report, WB_SYNC_READY, 0, NULL, -1);
-  close(report);
+  fcntl(control[0], F_SETFD, 0);
+  if (!c->tty) {
+    fcntl(out[0], F_SETFD, 0);
+    fcntl(errp[0], F_SETFD, 0);
+  }
   /* The signals stay blocked across exec: the monitor must not die of a
    * stray SIGTERM or SIGHUP while the container runs. */
   execv(argv[0], argv);
-  /* Not reached unless the monitor vanished since we checked it: the
-   * container must not run unwatched. */
-  kill(p.pid, SIGKILL);
+  /* The starter sees the channel close and starts nothing. */
   _exit(1);
 }
 

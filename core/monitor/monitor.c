@@ -14,11 +14,19 @@
  * configuration group, the same size parser; what it logs and every
  * failure of it go to <container>/monitor.log (messages.c).
  *
+ * The log is opened before the container starts, and only here: the
+ * runtime's starter process (core/container/monitor.c) waits on the
+ * control channel for READY, or for the driver's error, which fails the
+ * start; then it sends the container's pid (and its pty master with a
+ * terminal), and exits, leaving the container to us.
+ *
  * Usage (built by the runtime, not by people):
- *   whalebox-monitor --pid PID --stdout FD --stderr FD --id ID
- *     --log-driver SO --log-dir DIR --state-root DIR --driver-dir DIR
- *     --messages FILE [--log-level N] [--log-config T:K=V]...
- *     [--log-opt K=V]... -- EXIT-COMMAND... */
+ *   whalebox-monitor --starter PID --control FD --stdout FD --stderr FD
+ *     --id ID --log-driver SO --log-dir DIR --state-root DIR
+ *     --driver-dir DIR --messages FILE [--log-level N]
+ *     [--log-config T:K=V]... [--log-opt K=V]... -- EXIT-COMMAND...
+ * With a terminal --stdout and --stderr are -1: the pty comes with the
+ * pid. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
@@ -32,6 +40,7 @@
 #include <unistd.h>
 #include <whalebox/plugin.h>
 
+#include "../container/sync.h"
 #include "../driver_host.h"
 #include "../log_sink.h"
 #include "../util/error.h"
@@ -40,8 +49,8 @@
 #include "messages.h"
 
 struct options {
-  pid_t pid;
-  int out, err;
+  pid_t starter, pid;
+  int control, out, err;
   const char *id, *driver, *dir, *state_root, *driver_dir, *messages;
   int log_level;
   const char **config;   /* NULL-terminated, sized by argc */
@@ -52,7 +61,7 @@ struct options {
 static int parse_args(int argc, char **argv, struct options *o)
 {
   size_t nconf = 0, nopt = 0;
-  o->out = o->err = -1;
+  o->control = o->out = o->err = -1;
   o->log_level = WB_LOG_WARN;
   o->config = xzalloc(((size_t)argc + 1) * sizeof *o->config);
   o->log_opts = xzalloc(((size_t)argc + 1) * sizeof *o->log_opts);
@@ -65,8 +74,10 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (i + 1 >= argc)
       return -1;
     const char *v = argv[++i];
-    if (strcmp(a, "--pid") == 0)
-      o->pid = atoi(v);
+    if (strcmp(a, "--starter") == 0)
+      o->starter = atoi(v);
+    else if (strcmp(a, "--control") == 0)
+      o->control = atoi(v);
     else if (strcmp(a, "--stdout") == 0)
       o->out = atoi(v);
     else if (strcmp(a, "--stderr") == 0)
@@ -92,10 +103,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     else
       return -1;
   }
-  /* With a terminal there is one stream: --stderr -1. */
-  return o->pid > 0 && o->out >= 0 && o->err >= -1 && o->id && o->driver &&
-                 o->dir && o->state_root && o->driver_dir && o->messages &&
-                 o->exit_cmd && o->exit_cmd[0]
+  return o->starter > 0 && o->control >= 0 && o->id && o->driver && o->dir &&
+                 o->state_root && o->driver_dir && o->messages && o->exit_cmd &&
+                 o->exit_cmd[0]
              ? 0
              : -1;
 }
@@ -159,27 +169,48 @@ static void unload_driver(struct driver *d)
    * destructors have no business running before that. */
 }
 
-/* Load and open the log driver.  Without it output is drained and lost,
- * and monitor.log says why. */
-static void open_sink(const struct options *o, struct driver *d,
-                      struct wb_log_sink *sink)
+/* Load the log driver and open the container's log; the starter waits
+ * for the verdict before it starts anything. */
+static int open_sink(const struct options *o, struct driver *d,
+                     struct wb_log_sink *sink, wb_error *err)
 {
-  wb_error err = WB_ERROR_INIT;
-  int r = load_driver(o, d, &err);
-  if (r == 0) {
-    struct wb_log_target t = {
-        .size = sizeof t,
-        .id = o->id,
-        .dir = o->dir,
-        .options = o->log_opts,
-    };
-    r = wb_log_sink_open(sink, d->desc->ops, d->data, d->services.label, &t,
-                         &err);
-  }
+  int r = load_driver(o, d, err);
   if (r < 0)
-    wb_log(WB_LOG_ERROR, "%s; the container's output is not logged",
-           err.msg ? err.msg : "the log driver failed");
-  wb_error_clear(&err);
+    return r;
+  struct wb_log_target t = {
+      .size = sizeof t,
+      .id = o->id,
+      .dir = o->dir,
+      .options = o->log_opts,
+  };
+  return wb_log_sink_open(sink, d->desc->ops, d->data, d->services.label, &t,
+                          err);
+}
+
+/* The starter's answer: the container's pid, and with a terminal its pty
+ * master, which then carries both streams.  false when there is no
+ * container (its start failed, and the starter told the runtime why). */
+static bool receive_container(struct options *o)
+{
+  int type = 0, code = 0, fd = -1;
+  char *msg = NULL;
+  int r = wb_sync_recv(o->control, &type, &code, &msg, &fd);
+  free(msg);
+  if (r != 1 || type != WB_SYNC_PID || code <= 0) {
+    if (fd >= 0)
+      close(fd);
+    return false;
+  }
+  o->pid = code;
+  if (fd >= 0) {
+    o->out = fd;
+    o->err = -1;
+  }
+  /* The container is ours once the starter, its parent, has gone: wait
+   * for that, so that every wait below is on our own child. */
+  while (waitpid(o->starter, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return o->out >= 0;
 }
 
 /* Read what is there into the log; false at EOF. */
@@ -282,10 +313,20 @@ int main(int argc, char **argv)
   wb_messages_init(o.messages);
   struct driver d = {0};
   struct wb_log_sink sink = {0};
-  open_sink(&o, &d, &sink);
-  int status = relay(&o, &sink);
+  wb_error err = WB_ERROR_INIT;
+  if (open_sink(&o, &d, &sink, &err) < 0) {
+    /* Reported by the start that fails on it: nothing to keep here. */
+    wb_sync_send(o.control, WB_SYNC_ERROR, WB_EXIT_FAILURE,
+                 err.msg ? err.msg : "the log driver failed", -1);
+    unload_driver(&d);
+    return 1;
+  }
+  bool started = wb_sync_send(o.control, WB_SYNC_READY, 0, NULL, -1) == 0 &&
+                 receive_container(&o);
+  close(o.control);
+  int status = started ? relay(&o, &sink) : 0;
   wb_log_sink_clear(&sink);
   unload_driver(&d);
   wb_messages_finish();
-  return exec_exit_command(&o, status);
+  return started ? exec_exit_command(&o, status) : 0;
 }

@@ -310,10 +310,19 @@ struct wb_log_reader {
   void *arg;
 };
 
+/* Where a log driver runs: the writing ops (open, write, close) run in
+ * the process that stays with the container, whalebox-monitor for a
+ * detached one, whalebox itself for a foreground one; read and remove run
+ * in whalebox.  Both give the driver the same struct wb_host (in the
+ * monitor, host->log lines go to the container's monitor.log, which
+ * `logs` prints).
+ * init() and fini() run in each process that loads the driver. */
 struct wb_log_ops {
   uint32_t size;
-  /* Open (create) the container's log for writing. *handle belongs to the
-   * driver until close(). */
+  /* Open (create) the container's log for writing: once per start of the
+   * container, before anything of its command runs; a failure fails the
+   * start with the driver's message.  *handle belongs to the driver until
+   * close(). */
   int (*open)(void *driver, const struct wb_log_target *t, void **handle,
               wb_error *err);
   /* Append one chunk of a stream; chunks need not end at line ends. */

@@ -90,3 +90,60 @@ teardown() {
   run --separate-stderr wb logs quiet
   [[ "$output" == hi && -z "$stderr" ]] || fail "logs: $output / $stderr"
 }
+
+@test "open() runs once per start, in the monitor, and close() there too" {
+  run_d --name once --log-driver "$HC" busybox true
+  local m1
+  m1=$(state_field "$CID" .State.MonitorPid)
+  wb wait once >/dev/null
+  local calls=$WB_ROOT/containers/$CID/log/calls
+  wait_for 5 grep -q close "$calls"
+  [[ "$(cat "$calls")" == "open $m1"$'\n'"close $m1" ]] ||
+    fail "monitor $m1; calls:" "$(cat "$calls")"
+  run --separate-stderr wb start once
+  assert_status 0
+  local m2
+  m2=$(state_field "$CID" .State.MonitorPid)
+  wb wait once >/dev/null
+  wait_for 5 eval '[[ $(grep -c close "$calls") -eq 2 ]]'
+  [[ "$(cat "$calls")" == "open $m1"$'\n'"close $m1"$'\n'"open $m2"$'\n'"close $m2" ]] ||
+    fail "monitors $m1 $m2; calls:" "$(cat "$calls")"
+}
+
+@test "run -d: the log driver's open() failing in the monitor fails the run, leaving nothing" {
+  run --separate-stderr wb_run -d --name nolog --log-driver "$HC" --log-opt fail=1 busybox true
+  assert_one_line_error
+  [[ "$stderr" == "whalebox: log-hostcheck: open /hostcheck/x: No such file or directory" ]] ||
+    fail "stderr: $stderr"
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "a container is left"
+  [[ -z "$(root_names "$WB_ROOT")" ]] || fail "a name is left"
+  [[ -z "$(test_cgroups)" ]] || fail "cgroups are left: $(test_cgroups)"
+}
+
+@test "run -d: a log driver that ends the monitor in open() fails the run, leaving nothing" {
+  run --separate-stderr wb_run -d --name crash --log-driver "$HC" --log-opt exit=1 busybox true
+  assert_one_line_error
+  assert_contains "$stderr" "container monitor exited before opening the log"
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "a container is left"
+  [[ -z "$(root_names "$WB_ROOT")" ]] || fail "a name is left"
+  [[ -z "$(test_cgroups)" ]] || fail "cgroups are left: $(test_cgroups)"
+}
+
+@test "start: a log that cannot be opened fails the start with the driver's message" {
+  run_d --name restart busybox sh -c 'echo first'
+  wb wait restart >/dev/null
+  local dir=$WB_ROOT/containers/$CID/log
+  rm -rf "$dir"
+  : >"$dir" # a file where the log directory was
+  run --separate-stderr wb start restart
+  assert_status 125
+  assert_contains "$stderr" "log-file: open $dir: Not a directory"
+  run wb inspect --format '{{.State.Running}}' restart
+  [[ "$output" == false ]] || fail "running: $output"
+  rm -f "$dir"
+  run --separate-stderr wb start restart
+  assert_status 0
+  wb wait restart >/dev/null
+  run --separate-stderr wb logs restart
+  [[ "$output" == first ]] || fail "logs: $output / $stderr"
+}

@@ -9,7 +9,8 @@
  *   calls          one line per open and close: "<op> <pid>"
  *   data           what write() was given, as is
  * and in its driver directory, "fini", one line "fini <pid>" per fini().
- * A --log-opt fail=1 makes open() fail through host->error. */
+ * A --log-opt fail=1 makes open() fail through host->error, exit=1 makes
+ * it end its process. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -100,9 +101,12 @@ static int hc_open(void *driver, const struct wb_log_target *t, void **handle,
                    wb_error *err)
 {
   const struct wb_host *host = driver;
-  for (const char *const *o = t->options; o && *o; o++)
+  for (const char *const *o = t->options; o && *o; o++) {
     if (strcmp(*o, "fail=1") == 0)
       return host->error(host, err, ENOENT, "open %s", "/hostcheck/x");
+    if (strcmp(*o, "exit=1") == 0)
+      _exit(3); /* a driver that takes its process down */
+  }
   describe(host, t->dir, "host-open.txt");
   append(t->dir, "calls", "open %d\n", (int)getpid());
   host->log(host, WB_LOG_WARN, "open in pid %d", (int)getpid());
