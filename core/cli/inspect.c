@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../container/lifecycle.h"
+#include "../container/monitor.h"
 #include "../container/tmpfs.h"
 #include "../image/store.h"
 #include "../util/cleanup.h"
@@ -175,6 +176,12 @@ static json_t *inspect_container(const char *root, const struct wb_container *c)
       c->oom_killed, "StartedAt", c->started_at ? c->started_at : zero_time,
       "FinishedAt", c->finished_at ? c->finished_at : zero_time, "MonitorPid",
       running ? (int)c->monitor_pid : 0);
+  /* A failed start, else what went wrong with the log in the monitor. */
+  cleanup_free char *log_error = c->error ? NULL : wb_monitor_last_error(c);
+  json_object_set_new(state, "Error",
+                      json_string(c->error    ? c->error
+                                  : log_error ? log_error
+                                              : ""));
   json_t *config =
       json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:b, s:b, s:o}", "Hostname",
                 c->hostname ? c->hostname : "", "User", c->user ? c->user : "",

@@ -68,6 +68,9 @@ struct wb_container {
   int exit_code;
   bool oom_killed;
   char *started_at, *finished_at;
+  /* Why the last start failed, or why its output was not all logged
+   * (Docker's State.Error); NULL when nothing went wrong. */
+  char *error;
 };
 
 struct wb_container *wb_container_new(void);

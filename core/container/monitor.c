@@ -125,6 +125,8 @@ static _Noreturn void fail_start(struct wb_context *ctx, struct wb_container *c,
   wb_sync_send(report, WB_SYNC_ERROR, wb_error_exit_code(err),
                err->msg ? err->msg : "start failed", -1);
   cleanup_error wb_error ignored = WB_ERROR_INIT;
+  free(c->error);
+  c->error = xstrdup(err->msg ? err->msg : "start failed");
   if (remove_on_failure)
     wb_container_discard(ctx, c, &ignored);
   else if (wb_container_save(c, true, &ignored) < 0)
@@ -179,6 +181,9 @@ static _Noreturn void starter_main(struct wb_context *ctx,
                          .stderr_fd = errfd,
                          .before_go = await_log_open,
                          .before_go_arg = &ch};
+  /* The last start's failure is not this one's. */
+  free(c->error);
+  c->error = NULL;
   int r = wb_container_start(ctx, c, &p, &err);
   if (out >= 0)
     close(out);
@@ -304,6 +309,20 @@ static _Noreturn void monitor_main(struct wb_context *ctx,
 char *wb_monitor_messages_path(const struct wb_container *c)
 {
   return path_join(c->dir, "monitor.log");
+}
+
+char *wb_monitor_last_error(const struct wb_container *c)
+{
+  static const char tag[] = " whalebox: error: ";
+  cleanup_free char *path = wb_monitor_messages_path(c);
+  cleanup_free char *text = NULL;
+  if (read_file(path, &text, NULL, NULL) < 0)
+    return NULL;
+  /* Lines are "<time> whalebox: <level>: <message>". */
+  char *last = NULL;
+  for (char *p = strstr(text, tag); p; p = strstr(p + 1, tag))
+    last = p + sizeof tag - 1;
+  return last ? xstrndup(last, strcspn(last, "\n")) : NULL;
 }
 
 int wb_monitor_start(struct wb_context *ctx, struct wb_container *c,

@@ -18,5 +18,8 @@ int wb_monitor_start(struct wb_context *ctx, struct wb_container *c,
  * it had to say (whalebox-monitor's messages.c); made only when there is
  * something, removed when the container starts again. */
 char *wb_monitor_messages_path(const struct wb_container *c);
+/* The last error in it (what went wrong with the container's log while it
+ * ran), or NULL. */
+char *wb_monitor_last_error(const struct wb_container *c);
 
 #endif

@@ -55,6 +55,7 @@ void wb_container_free(struct wb_container *c)
   free(c->status);
   free(c->started_at);
   free(c->finished_at);
+  free(c->error);
   wb_security_clear(&c->sec);
   free(c);
 }
@@ -229,6 +230,9 @@ int wb_container_save(const struct wb_container *c, bool durable, wb_error *err)
                         c->id);
   json_object_set_new(j, "Security", wb_security_to_json(&c->sec));
   json_object_set_new(j, "Tmpfs", wb_tmpfs_to_json(c->tmpfs, c->n_tmpfs));
+  if (c->error)
+    json_object_set_new(json_object_get(j, "State"), "Error",
+                        json_string(c->error));
   cleanup_free char *text = json_dumps(j, JSON_COMPACT);
   json_decref(j);
   cleanup_free char *path = path_join(c->dir, "state.json");
@@ -332,6 +336,7 @@ static int from_json(struct wb_container *c, json_t *j)
   c->oom_killed = json_is_true(json_object_get(s, "OOMKilled"));
   c->started_at = json_dup(s, "StartedAt");
   c->finished_at = json_dup(s, "FinishedAt");
+  c->error = json_dup(s, "Error");
   if (!c->status)
     c->status = xstrdup("created");
   return 0;

@@ -315,7 +315,9 @@ struct wb_log_reader {
  * detached one, whalebox itself for a foreground one; read and remove run
  * in whalebox.  Both give the driver the same struct wb_host (in the
  * monitor, host->log lines go to the container's monitor.log, which
- * `logs` prints).
+ * `logs` prints).  A failed write is never silent: the core logs the
+ * driver's message at error level, and `inspect` shows the last one as
+ * .State.Error.
  * init() and fini() run in each process that loads the driver. */
 struct wb_log_ops {
   uint32_t size;

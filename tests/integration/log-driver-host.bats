@@ -138,12 +138,42 @@ teardown() {
   run --separate-stderr wb start restart
   assert_status 125
   assert_contains "$stderr" "log-file: open $dir: Not a directory"
-  run wb inspect --format '{{.State.Running}}' restart
-  [[ "$output" == false ]] || fail "running: $output"
+  run wb inspect --format '{{.State.Running}}|{{.State.Error}}' restart
+  [[ "$output" == "false|log-file: open $dir: Not a directory" ]] || fail "inspect: $output"
   rm -f "$dir"
   run --separate-stderr wb start restart
   assert_status 0
   wb wait restart >/dev/null
+  run wb inspect --format '{{.State.Status}}|{{.State.Error}}' restart
+  [[ "$output" == "exited|" ]] || fail "after a good start: $output"
   run --separate-stderr wb logs restart
   [[ "$output" == first ]] || fail "logs: $output / $stderr"
+}
+
+@test "a write the log driver refuses in the monitor reaches inspect's .State.Error and logs" {
+  mkdir "$WB_TMP/ctl"
+  run_d --name refused --log-driver "$HC" -v "$WB_TMP/ctl:/ctl" busybox sh -c '
+    w() { while [ ! -e /ctl/$1 ]; do sleep 0.05; done; }
+    echo ok1; w go1; echo "!fail!"; w go2; echo ok2; w go3'
+  local dir=$WB_ROOT/containers/$CID/log messages=$WB_ROOT/containers/$CID/monitor.log
+  wait_for 10 grep -qx ok1 "$dir/data"
+  run wb inspect --format '{{.State.Error}}' refused
+  [[ -z "$output" ]] || fail "an error before any: $output"
+  touch "$WB_TMP/ctl/go1"
+  wait_for 10 grep -q "write refused" "$messages"
+  run wb inspect --format '{{.State.Running}}|{{.State.Error}}' refused
+  [[ "$output" == "true|log-hostcheck: write refused: Input/output error; container output is being lost" ]] ||
+    fail "inspect while running: $output"
+  touch "$WB_TMP/ctl/go2"
+  wait_for 10 grep -qx ok2 "$dir/data"
+  touch "$WB_TMP/ctl/go3"
+  wb wait refused >/dev/null
+  run wb inspect --format '{{.State.Error}}' refused
+  [[ "$output" == "log-hostcheck: write refused: Input/output error; container output is being lost" ]] ||
+    fail "inspect after the exit: $output"
+  run --separate-stderr wb logs refused
+  assert_status 0
+  assert_contains "$stderr" "whalebox: error: log-hostcheck: write refused: Input/output error; container output is being lost"
+  assert_contains "$stderr" "whalebox: warning: log-hostcheck: writing again after 1 failed writes"
+  [[ "$(grep -c . "$messages")" -eq 3 ]] || fail "monitor.log:" "$(cat "$messages")"
 }

@@ -10,7 +10,7 @@
  *   data           what write() was given, as is
  * and in its driver directory, "fini", one line "fini <pid>" per fini().
  * A --log-opt fail=1 makes open() fail through host->error, exit=1 makes
- * it end its process. */
+ * it end its process; write() refuses a chunk that contains "!fail!". */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -126,7 +126,8 @@ static int hc_write(void *handle, int stream, const struct timespec *ts,
   struct hc_handle *h = handle;
   (void)stream;
   (void)ts;
-  (void)err;
+  if (memmem(buf, len, "!fail!", 6))
+    return h->host->error(h->host, err, EIO, "write refused");
   append(h->dir, "data", "%.*s", (int)len, (const char *)buf);
   return 0;
 }
