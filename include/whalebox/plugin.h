@@ -327,7 +327,11 @@ struct wb_log_ops {
    * close(). */
   int (*open)(void *driver, const struct wb_log_target *t, void **handle,
               wb_error *err);
-  /* Append one chunk of a stream; chunks need not end at line ends. */
+  /* Append one chunk of a stream; chunks need not end at line ends.  < 0
+   * when any of it could not be kept (a full disk): the core logs the
+   * message once per streak of failures and goes on writing.  A driver
+   * whose log is read back says in it how much was lost once it can
+   * write again (log-file: a marker entry on stderr). */
   int (*write)(void *handle, int stream, const struct timespec *ts,
                const void *buf, size_t len, wb_error *err);
   void (*close)(void *handle);

@@ -31,6 +31,12 @@ struct lf_handle {
   int64_t max_file;
   struct lf_line lines[2]; /* stdout, stderr */
   struct lf_buf out;       /* the JSON line being written */
+  /* Entries that could not be written since the last one that could (a
+   * full disk): the next entry written is preceded by a marker entry that
+   * says how many, so a gap in the log is never silent. */
+  int64_t lost;
+  int lost_errno;             /* why the first of them was lost */
+  struct timespec lost_since; /* when */
 };
 
 static int parse_max_file(const char *s, int64_t *out)
@@ -173,8 +179,10 @@ static int rotate(struct lf_handle *h, wb_error *err)
   return open_log(h, err);
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* Write all of p; *done says how much went out even on failure. */
+static int write_all(int fd, const char *p, size_t n, size_t *done)
 {
+  *done = 0;
   while (n > 0) {
     ssize_t w = write(fd, p, n);
     if (w < 0) {
@@ -184,19 +192,19 @@ static int write_all(int fd, const char *p, size_t n)
     }
     p += w;
     n -= (size_t)w;
+    *done += (size_t)w;
   }
   return 0;
 }
 
-static int write_entry(struct lf_handle *h, int stream,
-                       const struct timespec *ts, const char *text, size_t len,
-                       wb_error *err)
+/* Append the JSON line in h->out to container.log, rotating first when it
+ * would cross max-size.  A line only partly written (the disk filled up in
+ * its middle) is cut off again, so that the next one starts a line of its
+ * own rather than ending a torn one. */
+static int append_line(struct lf_handle *h, wb_error *err)
 {
   const struct wb_host *host = h->drv->host;
-  h->out.len = 0;
-  int r = lf_format_entry(&h->out, stream, ts, text, len);
-  if (r < 0)
-    return host->error(host, err, -r, "format log entry");
+  int r;
   /* Rotate before an entry would cross max-size, so files stay within it
    * (unless one entry alone is larger). */
   if (h->fd >= 0 && h->size > 0 &&
@@ -210,11 +218,70 @@ static int write_entry(struct lf_handle *h, int stream,
     if (r < 0)
       return r;
   }
-  r = write_all(h->fd, h->out.data, h->out.len);
-  if (r < 0)
+  size_t done;
+  r = write_all(h->fd, h->out.data, h->out.len, &done);
+  if (r < 0) {
+    if (done > 0 && ftruncate(h->fd, h->size) < 0) {
+      /* Cannot cut it: end the torn line, so the next entry is whole. */
+      size_t nl;
+      if (write_all(h->fd, "\n", 1, &nl) == 0)
+        h->size += (int64_t)(done + 1);
+    }
     return host->error(host, err, -r, "write %s/%s", h->dir, LF_LOG_NAME);
+  }
   h->size += (int64_t)h->out.len;
   return 0;
+}
+
+/* The marker for the entries lost since the last write, in the log itself
+ * (on stderr, where a reader looks for trouble), before the entry that
+ * follows the gap. */
+static int write_lost_marker(struct lf_handle *h, const struct timespec *ts,
+                             wb_error *err)
+{
+  const struct wb_host *host = h->drv->host;
+  struct tm tm;
+  char since[32] = "?";
+  if (gmtime_r(&h->lost_since.tv_sec, &tm))
+    strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char text[256];
+  int n = snprintf(text, sizeof text,
+                   "whalebox: log-file: %lld %s lost since %s: %s\n",
+                   (long long)h->lost, h->lost == 1 ? "line" : "lines", since,
+                   strerror(h->lost_errno));
+  h->out.len = 0;
+  int r = lf_format_entry(&h->out, WB_STREAM_STDERR, ts, text,
+                          n > 0 && (size_t)n < sizeof text ? (size_t)n
+                                                           : strlen(text));
+  if (r < 0)
+    return host->error(host, err, -r, "format log entry");
+  r = append_line(h, err);
+  if (r == 0)
+    h->lost = 0;
+  return r;
+}
+
+/* One entry to the log.  If it cannot be written it is counted as lost,
+ * and the marker goes before the next one that can. */
+static int write_entry(struct lf_handle *h, int stream,
+                       const struct timespec *ts, const char *text, size_t len,
+                       wb_error *err)
+{
+  const struct wb_host *host = h->drv->host;
+  int r = h->lost > 0 ? write_lost_marker(h, ts, err) : 0;
+  if (r == 0) {
+    h->out.len = 0;
+    r = lf_format_entry(&h->out, stream, ts, text, len);
+    if (r < 0)
+      r = host->error(host, err, -r, "format log entry");
+    else
+      r = append_line(h, err);
+  }
+  if (r < 0 && h->lost++ == 0) {
+    h->lost_errno = -r;
+    h->lost_since = *ts;
+  }
+  return r;
 }
 
 int lf_write(void *handle, int stream, const struct timespec *ts,
@@ -231,6 +298,9 @@ int lf_write(void *handle, int stream, const struct timespec *ts,
   }
   struct lf_line *l = &h->lines[stream - 1];
   const char *p = buf;
+  /* An entry that cannot be written is counted (write_entry) and the
+   * rest of the chunk still goes on: the first failure is returned. */
+  int failed = 0;
   while (len > 0) {
     int r;
     if (l->len == LF_ENTRY_MAX) {
@@ -243,8 +313,8 @@ int lf_write(void *handle, int stream, const struct timespec *ts,
       len -= take;
       r = write_entry(h, stream, ts, l->data, l->len, err);
       l->len = 0;
-      if (r < 0)
-        return r;
+      if (r < 0 && !failed)
+        failed = r;
       continue;
     }
     size_t n = LF_ENTRY_MAX - l->len;
@@ -269,12 +339,12 @@ int lf_write(void *handle, int stream, const struct timespec *ts,
         l->len = 0;
       }
     }
-    if (r < 0)
-      return r;
+    if (r < 0 && !failed)
+      failed = r;
     p += n;
     len -= n;
   }
-  return 0;
+  return failed;
 }
 
 void lf_close(void *handle)
@@ -297,5 +367,11 @@ void lf_close(void *handle)
                         "%s: lost a partial line at close: %s", h->dir,
                         strerror(-r));
   }
+  /* A gap at the very end: one last try at its marker, else say it where
+   * the core keeps the driver's messages. */
+  if (h->lost > 0 && write_lost_marker(h, &now, NULL) < 0)
+    h->drv->host->log(h->drv->host, WB_LOG_WARN,
+                      "%s: %lld lines lost at the end of the log: %s", h->dir,
+                      (long long)h->lost, strerror(h->lost_errno));
   free_handle(h);
 }

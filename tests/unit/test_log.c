@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +24,7 @@
 #include "config.h"
 #include "plugin_loader.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 /* 2026-11-29T02:45:48.123456789Z */
@@ -367,6 +369,170 @@ static void test_partial_flush_at_close(void **state)
       strstr(data, "{\"log\":\"no newline\",\"stream\":\"stdout\""));
   assert_non_null(strstr(data, "{\"log\":\"err part\",\"stream\":\"stderr\""));
   free(data);
+  fx_free(f);
+}
+
+/* ---- lines lost to a full disk ------------------------------------------- */
+
+/* The disk stands in for a full one: writes past `bytes` more than the file
+ * has fail with EFBIG (RLIMIT_FSIZE, SIGXFSZ ignored), the one crossing it
+ * is cut short, as a write that fills a disk is. */
+struct fsize_limit {
+  struct rlimit old;
+  void (*old_handler)(int);
+};
+
+/* The limit as it was before a test, put back after it even when an
+ * assertion ended it early, so that the tests after it can write. */
+static struct rlimit initial_fsize;
+
+static int save_fsize(void **state)
+{
+  (void)state;
+  return getrlimit(RLIMIT_FSIZE, &initial_fsize);
+}
+
+static int restore_fsize(void **state)
+{
+  (void)state;
+  wb_log_set_writer(NULL);
+  signal(SIGXFSZ, SIG_DFL);
+  return setrlimit(RLIMIT_FSIZE, &initial_fsize);
+}
+
+static void limit_growth(struct fsize_limit *l, struct fx *f, off_t bytes)
+{
+  char *path = xasprintf("%s/container.log", f->dir);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  free(path);
+  l->old_handler = signal(SIGXFSZ, SIG_IGN);
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &l->old), 0);
+  struct rlimit r = {(rlim_t)(st.st_size + bytes), l->old.rlim_max};
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &r), 0);
+}
+
+static void unlimit_growth(struct fsize_limit *l)
+{
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &l->old), 0);
+  signal(SIGXFSZ, l->old_handler);
+}
+
+static int try_write(struct fx *f, void *h, const struct timespec *ts,
+                     const char *s)
+{
+  wb_error err = WB_ERROR_INIT;
+  int r = f->ops->write(h, WB_STREAM_STDOUT, ts, s, strlen(s), &err);
+  if (r < 0)
+    assert_non_null(strstr(err.msg, "log-file: write "));
+  wb_error_clear(&err);
+  return r;
+}
+
+/* Every line of the file is one whole entry: nothing torn. */
+static size_t assert_whole_lines(struct fx *f)
+{
+  char *data = fx_file(f, "container.log");
+  size_t n = 0;
+  for (char *line = data; *line; n++) {
+    char *nl = strchr(line, '\n');
+    assert_non_null(nl);
+    if (strncmp(line, "{\"log\":\"", 8) != 0 || nl[-1] != '}')
+      fail_msg("torn line: %.*s", (int)(nl - line), line);
+    line = nl + 1;
+  }
+  free(data);
+  return n;
+}
+
+/* Issue 13: 1,199 of 2,451 lines vanished without a trace on a full disk.
+ * Now the entries that cannot be written are counted, a line cut short by
+ * the full disk is cut off again, and the next entry written is preceded
+ * by a marker saying how many were lost, since when and why. */
+static void test_lost_lines_marker(void **state)
+{
+  (void)state;
+  struct fx *f = fx_new("log-file.so", NULL);
+  struct timespec ts = {T0_SEC, T0_NSEC};
+  void *h = fx_open(f, NULL);
+  fx_puts(f, h, WB_STREAM_STDOUT, &ts, "a1\na2\n");
+  struct fsize_limit lim;
+  /* Room for one more entry (74 bytes) and part of the next. */
+  limit_growth(&lim, f, 100);
+  assert_int_equal(try_write(f, h, &ts, "b1\n"), 0);
+  /* One chunk of three lines: the first torn, all three lost. */
+  assert_int_equal(try_write(f, h, &ts, "b2\nb3\nb4\n"), -EFBIG);
+  for (int i = 5; i <= 9; i++) {
+    char line[8];
+    snprintf(line, sizeof line, "b%d\n", i);
+    assert_int_equal(try_write(f, h, &ts, line), -EFBIG);
+  }
+  assert_int_equal(assert_whole_lines(f), 3);
+  unlimit_growth(&lim);
+  struct timespec later = {T0_SEC + 60, 0};
+  assert_int_equal(try_write(f, h, &later, "c1\n"), 0);
+  assert_int_equal(try_write(f, h, &later, "c2\n"), 0);
+  f->ops->close(h);
+  assert_int_equal(assert_whole_lines(f), 6);
+
+  struct collect c = fx_read(f, NULL, -1, 0);
+  assert_int_equal(c.n, 6);
+  assert_string_equal(c.v[2].text, "b1\n");
+  assert_int_equal(c.v[3].stream, WB_STREAM_STDERR);
+  assert_string_equal(c.v[3].text, "whalebox: log-file: 8 lines lost since "
+                                   "2026-11-29T02:45:48Z: File too large\n");
+  assert_true(c.v[3].ts.tv_sec == later.tv_sec);
+  assert_string_equal(c.v[4].text, "c1\n");
+  assert_string_equal(c.v[5].text, "c2\n");
+  collect_free(&c);
+  fx_free(f);
+}
+
+static char *logged;
+
+static void capture_log(int level, const char *line, size_t len)
+{
+  (void)level;
+  char *next = xasprintf("%s%.*s", logged ? logged : "", (int)len, line);
+  free(logged);
+  logged = next;
+}
+
+/* A gap at the end of the log: the marker is written at close when it
+ * can be, else the loss goes to host->log. */
+static void test_lost_lines_at_close(void **state)
+{
+  (void)state;
+  struct fx *f = fx_new("log-file.so", NULL);
+  struct timespec ts = {T0_SEC, T0_NSEC};
+  struct fsize_limit lim;
+  void *h = fx_open(f, NULL);
+  fx_puts(f, h, WB_STREAM_STDOUT, &ts, "x1\n");
+  limit_growth(&lim, f, 0);
+  assert_int_equal(try_write(f, h, &ts, "x2\n"), -EFBIG);
+  unlimit_growth(&lim);
+  f->ops->close(h);
+  struct collect c = fx_read(f, NULL, -1, 0);
+  assert_int_equal(c.n, 2);
+  assert_string_equal(c.v[1].text, "whalebox: log-file: 1 line lost since "
+                                   "2026-11-29T02:45:48Z: File too large\n");
+  collect_free(&c);
+
+  /* Still no room at close: said through host->log. */
+  h = fx_open(f, NULL);
+  limit_growth(&lim, f, 0);
+  assert_int_equal(try_write(f, h, &ts, "y1\ny2\n"), -EFBIG);
+  wb_log_set_writer(capture_log);
+  f->ops->close(h);
+  wb_log_set_writer(NULL);
+  unlimit_growth(&lim);
+  assert_non_null(logged);
+  if (!strstr(logged, "whalebox: warning: log-file: ") ||
+      !strstr(logged, ": 2 lines lost at the end of the log: File too large"))
+    fail_msg("logged: %s", logged);
+  free(logged);
+  logged = NULL;
+  assert_int_equal(assert_whole_lines(f), 2);
   fx_free(f);
 }
 
@@ -889,6 +1055,10 @@ int main(void)
       cmocka_unit_test(test_exact_lines),
       cmocka_unit_test(test_partial_flush_at_close),
       cmocka_unit_test(test_long_lines),
+      cmocka_unit_test_setup_teardown(test_lost_lines_marker, save_fsize,
+                                      restore_fsize),
+      cmocka_unit_test_setup_teardown(test_lost_lines_at_close, save_fsize,
+                                      restore_fsize),
       cmocka_unit_test(test_rotation),
       cmocka_unit_test(test_tail_and_since),
       cmocka_unit_test(test_parse_foreign_lines),
