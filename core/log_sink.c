@@ -39,9 +39,9 @@ void wb_log_sink_write(struct wb_log_sink *sink, int stream, const void *buf,
     if (!sink->failing) {
       if (!err.msg)
         wb_error_set(&err, -r, "%s: write", sink->label);
-      wb_log(WB_LOG_ERROR, "%s; container output is being lost", err.msg);
       free(sink->error);
-      sink->error = xstrdup(err.msg);
+      sink->error = xasprintf("%s; container output is being lost", err.msg);
+      wb_log(WB_LOG_ERROR, "%s", sink->error);
     }
     sink->failing = true;
   } else if (sink->failing) {

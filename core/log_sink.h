@@ -19,7 +19,7 @@ struct wb_log_sink {
   const char *label; /* "<kind>-<name>", borrowed */
   bool failing;      /* the last write failed */
   uint64_t failed_writes;
-  char *error; /* the message of the latest failure, or NULL */
+  char *error; /* the latest failure, as logged (State.Error), or NULL */
 };
 
 /* Open the container's log: ops->open(driver, t).  On failure the sink

@@ -51,7 +51,8 @@ static const char usage_text[] =
     "      --cpuset-cpus LIST   CPUs allowed, e.g. 0-1 (alias --cpuset)\n"
     "      --cpuset-mems LIST   memory nodes allowed\n"
     "      --pids-limit N       maximum number of processes (-1 unlimited)\n"
-    "      --log-driver NAME    log driver for this container (-d)\n"
+    "      --log-driver NAME    log driver for this container (none: no "
+    "log)\n"
     "      --log-opt K=V        log driver option (max-size, max-file)\n"
     "      --cgroup-parent P    cgroup parent (default from the config)\n"
     "      --cap-add CAP        add a capability (or ALL)\n"
@@ -71,18 +72,13 @@ static const char usage_text[] =
     "whalebox fails; 126 when the command cannot be executed; 127 when it is\n"
     "not found.\n";
 
-/* The log driver: a detached container records the one it uses (loaded
- * now, so a bad one fails before anything exists).  A foreground
- * container's output goes straight to the terminal and is not logged, but
- * a driver named on the command line is still checked, so a typo or a
- * broken driver is an error, not silently ignored. */
+/* The log driver the container records and uses, loaded now so that a bad
+ * one fails before anything exists.  As Docker, a foreground container is
+ * logged too (its output goes to the terminal and to the driver), unless
+ * the driver is `none`. */
 static int choose_log_driver(struct wb_context *ctx, struct wb_container *c,
                              wb_error *err)
 {
-  bool named =
-      c->log_driver || strcmp(ctx->driver_from[WB_PLUGIN_LOG], "flag") == 0;
-  if (!c->detach && !named)
-    return 0;
   const char *arg =
       c->log_driver ? c->log_driver : ctx->driver_arg[WB_PLUGIN_LOG];
   struct wb_driver *log;
@@ -90,7 +86,7 @@ static int choose_log_driver(struct wb_context *ctx, struct wb_container *c,
   if (r < 0)
     return r;
   free(c->log_driver);
-  c->log_driver = c->detach ? xstrdup(wb_driver_ref(ctx, log)) : NULL;
+  c->log_driver = xstrdup(wb_driver_ref(ctx, log));
   return 0;
 }
 

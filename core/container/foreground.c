@@ -2,18 +2,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "../log_sink.h"
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 #include "../util/log.h"
+#include "../util/xalloc.h"
 
 static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
                                 SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD};
@@ -42,31 +48,85 @@ static void forward_signal(const struct wb_process *p, int sig)
   kill(p->pid, sig);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* What the loop knows while it stays with the container. */
+struct fg {
+  struct wb_process *p;
+  int sfd; /* the forwarded signals */
+  int *status;
+  bool exited, have_pty;
+};
+
+static void sync_winsize(int master)
+{
+  struct winsize ws;
+  if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    ioctl(master, TIOCSWINSZ, &ws);
+}
+
+/* Forward what arrived; reap the container on SIGCHLD. */
+static void take_signals(struct fg *st)
+{
+  struct signalfd_siginfo si;
+  while (read(st->sfd, &si, sizeof si) == sizeof si) {
+    if (si.ssi_signo == SIGCHLD) {
+      if (!st->exited && waitpid(st->p->pid, st->status, WNOHANG) == st->p->pid)
+        st->exited = true;
+    } else if (si.ssi_signo == SIGWINCH) {
+      if (st->have_pty)
+        sync_winsize(st->p->pty_master);
+    } else if (!st->exited) {
+      forward_signal(st->p, (int)si.ssi_signo);
+    }
+  }
+}
+
+/* Write all of buf to the user's side without ever blocking in write():
+ * pieces of at most PIPE_BUF, each once poll() says there is room for one
+ * (which a pipe, a terminal and a file keep), taking signals meanwhile, so
+ * that a reader of our output that stops reading cannot keep Ctrl-C from
+ * the container. */
+static int write_out(struct fg *st, int fd, const char *buf, size_t len)
 {
   while (len) {
-    ssize_t w = write(fd, buf, len);
-    if (w < 0) {
+    struct pollfd pfd[2] = {{fd, POLLOUT, 0}, {st->sfd, POLLIN, 0}};
+    if (poll(pfd, 2, -1) < 0) {
       if (errno == EINTR)
         continue;
       return -1;
     }
+    if (pfd[1].revents & POLLIN)
+      take_signals(st);
+    if (!(pfd[0].revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL)))
+      continue;
+    ssize_t w = write(fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
+    if (w < 0) {
+      if (errno == EINTR || errno == EAGAIN)
+        continue;
+      return -1;
+    }
     buf += w;
-    len -= w;
+    len -= (size_t)w;
   }
   return 0;
 }
 
-/* Output of the container to the user: read what is there, write it
- * all.  False at EOF, or EIO on a master whose peer is gone. */
-static bool pump_out(struct relay *r)
+/* Output of the container to the user, and to its log when it has one
+ * (sink NULL: not logged): read what is there, write it all.  False at
+ * EOF, EIO on a master whose peer is gone, or when the user's side is
+ * closed (then the caller stops reading, so the container gets the EPIPE
+ * it got when it wrote to that side itself). */
+static bool pump_out(struct fg *st, struct relay *r, struct wb_log_sink *sink,
+                     int stream)
 {
   ssize_t n = read(r->in, r->buf, sizeof r->buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return true;
   if (n <= 0)
     return false;
-  return write_all(r->out, r->buf, (size_t)n) == 0;
+  bool ok = write_out(st, r->out, r->buf, (size_t)n) == 0;
+  if (sink)
+    wb_log_sink_write(sink, stream, r->buf, (size_t)n);
+  return ok;
 }
 
 /* Input of the user to the container: the pty master is non-blocking, so
@@ -93,15 +153,17 @@ static bool pump_in(struct relay *r, bool readable)
   return true;
 }
 
-static void sync_winsize(int master)
-{
-  struct winsize ws;
-  if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-    ioctl(master, TIOCSWINSZ, &ws);
-}
+/* A foreground container's output on its way to its log: without -t, the
+ * read ends of its stdout and stderr pipes (-1 when not logged: then it
+ * writes to our stdout and stderr itself); with -t the pty carries both.
+ * sink NULL: not logged. */
+struct fg_log {
+  struct wb_log_sink *sink;
+  int out, err;
+};
 
-int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
-                       wb_error *err)
+static int foreground_loop(struct wb_process *p, const sigset_t *old,
+                           int *status, struct fg_log *log, wb_error *err)
 {
   sigset_t set;
   sigemptyset(&set);
@@ -131,14 +193,19 @@ int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
       return wb_error_set(err, errno, "set the pty non-blocking");
   }
   struct relay from_ctr = {.in = p->pty_master, .out = STDOUT_FILENO};
-  bool have_pty = p->pty_master >= 0;
+  /* Static: 16 KiB each would be a lot of stack for a loop that only
+   * ever runs once per process. */
+  static struct relay pipe_out, pipe_err;
+  pipe_out = (struct relay){.in = log->out, .out = STDOUT_FILENO};
+  pipe_err = (struct relay){.in = log->err, .out = STDERR_FILENO};
+  struct fg st = {
+      .p = p, .sfd = sfd, .status = status, .have_pty = p->pty_master >= 0};
   /* As Docker: without -i, what is typed does not reach the container. */
-  bool in_open = have_pty && p->pty_stdin, out_open = have_pty;
-  bool exited = false;
+  bool in_open = st.have_pty && p->pty_stdin, out_open = st.have_pty;
   int ret = 0;
-  while (!exited || out_open) {
+  while (!st.exited || out_open || pipe_out.in >= 0 || pipe_err.in >= 0) {
     /* After the exit, input has nowhere to go. */
-    if (exited) {
+    if (st.exited) {
       in_open = false;
       to_ctr.len = 0;
     }
@@ -146,41 +213,44 @@ int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
      * writable even when the terminal's input queue is full, so pending
      * input is retried on a short timer rather than on POLLOUT. */
     bool pending = in_open && to_ctr.len > 0;
-    struct pollfd fds[3] = {
+    struct pollfd fds[5] = {
         {sfd, POLLIN, 0},
         {in_open && !pending ? STDIN_FILENO : -1, POLLIN, 0},
-        {out_open ? p->pty_master : -1, POLLIN, 0}};
-    /* After exit, drain what the pty still holds without blocking. */
-    int r = poll(fds, 3, exited ? 0 : pending ? 20 : -1);
+        {out_open ? p->pty_master : -1, POLLIN, 0},
+        {pipe_out.in, POLLIN, 0},
+        {pipe_err.in, POLLIN, 0}};
+    /* After exit, drain what the pty and the pipes still hold without
+     * blocking: the pid namespace is gone, so the pipes' writers are. */
+    int r = poll(fds, 5, st.exited ? 0 : pending ? 20 : -1);
     if (r < 0) {
       if (errno == EINTR)
         continue;
       ret = wb_error_set(err, errno, "poll");
       break;
     }
-    if (r == 0 && exited)
+    if (r == 0 && st.exited)
       break;
     if (pending)
       in_open = pump_in(&to_ctr, false);
     if (out_open && fds[2].revents & (POLLIN | POLLHUP | POLLERR))
-      out_open = pump_out(&from_ctr);
+      out_open = pump_out(&st, &from_ctr, log->sink, WB_STREAM_STDOUT);
+    struct relay *pipes[2] = {&pipe_out, &pipe_err};
+    for (int i = 0; i < 2; i++)
+      if (fds[3 + i].revents & (POLLIN | POLLHUP | POLLERR) &&
+          !pump_out(&st, pipes[i], log->sink,
+                    i ? WB_STREAM_STDERR : WB_STREAM_STDOUT)) {
+        close(pipes[i]->in);
+        pipes[i]->in = -1;
+      }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
       in_open = pump_in(&to_ctr, true);
-    if (fds[0].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGCHLD) {
-          pid_t w = waitpid(p->pid, status, WNOHANG);
-          if (w == p->pid)
-            exited = true;
-        } else if (si.ssi_signo == SIGWINCH) {
-          if (have_pty)
-            sync_winsize(p->pty_master);
-        } else if (!exited) {
-          forward_signal(p, (int)si.ssi_signo);
-        }
-      }
-    }
+    if (fds[0].revents & POLLIN)
+      take_signals(&st);
+  }
+  for (int i = 0; i < 2; i++) {
+    struct relay *rl = i ? &pipe_err : &pipe_out;
+    if (rl->in >= 0)
+      close(rl->in);
   }
   if (raw)
     tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
@@ -188,38 +258,139 @@ int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
   return ret;
 }
 
+int wb_foreground_wait(struct wb_process *p, const sigset_t *old, int *status,
+                       wb_error *err)
+{
+  struct fg_log none = {NULL, -1, -1};
+  return foreground_loop(p, old, status, &none, err);
+}
+
+/* The container's log, opened before anything of it runs (a failure
+ * fails the run, as Docker's).  `none` keeps nothing: then the container
+ * writes to the terminal itself, as fast as before. */
+static int open_log(struct wb_context *ctx, struct wb_container *c,
+                    struct wb_driver **log, struct wb_log_sink *sink,
+                    wb_error *err)
+{
+  *log = NULL;
+  /* Created before containers were logged in the foreground. */
+  if (!c->log_driver)
+    return 0;
+  int r = wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, log, err);
+  if (r < 0)
+    return r;
+  if (strcmp((*log)->desc->name, "none") == 0) {
+    *log = NULL;
+    return 0;
+  }
+  cleanup_free char *dir = path_join(c->dir, "log");
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    return wb_error_set(err, errno, "mkdir %s", dir);
+  struct wb_log_target t = {
+      .size = sizeof t,
+      .id = c->id,
+      .dir = dir,
+      .options = (const char *const *)c->log_opts,
+  };
+  return wb_log_sink_open(sink, (*log)->ops, (*log)->data, (*log)->label, &t,
+                          err);
+}
+
+/* --rm: the log goes with the container (its directory is removed with
+ * it; a driver may keep more elsewhere). */
+static void remove_log(const struct wb_driver *log,
+                       const struct wb_container *c)
+{
+  const struct wb_log_ops *ops = log->ops;
+  if (!ops->remove)
+    return;
+  cleanup_free char *dir = path_join(c->dir, "log");
+  struct wb_log_target t = {.size = sizeof t, .id = c->id, .dir = dir};
+  cleanup_error wb_error ignored = WB_ERROR_INIT;
+  ops->remove(log->data, &t, &ignored);
+}
+
+static void close_pipe(int fds[2])
+{
+  for (int i = 0; i < 2; i++)
+    if (fds[i] >= 0) {
+      close(fds[i]);
+      fds[i] = -1;
+    }
+}
+
 int wb_container_run_attached(struct wb_context *ctx, struct wb_container *c,
                               wb_error *err)
 {
+  struct wb_driver *log;
+  struct wb_log_sink sink = {0};
+  int out[2] = {-1, -1}, errp[2] = {-1, -1};
+  /* The last start's failure is not this one's. */
+  free(c->error);
+  c->error = NULL;
+  int r = open_log(ctx, c, &log, &sink, err);
+  /* Without a terminal the output comes through pipes, to be logged. */
+  if (r == 0 && log && !c->tty &&
+      (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
+    r = wb_error_set(err, errno, "pipe");
+  if (r < 0) {
+    close_pipe(out);
+    close_pipe(errp);
+    wb_log_sink_clear(&sink);
+    return r;
+  }
   sigset_t old;
   wb_foreground_block_signals(&old);
   struct wb_process p = {.pidfd = -1,
                          .pty_master = -1,
                          .pty_stdin = c->interactive,
                          .stdin_fd = -1,
-                         .stdout_fd = -1,
-                         .stderr_fd = -1};
+                         .stdout_fd = out[1],
+                         .stderr_fd = errp[1]};
   /* In the foreground this process is the container's monitor. */
   c->monitor_pid = getpid();
   c->monitor_start_time = wb_proc_start_time(c->monitor_pid);
-  int r = wb_container_start(ctx, c, &p, err);
+  r = wb_container_start(ctx, c, &p, err);
+  /* Ours are the read ends only: EOF once the container's side closes. */
+  if (out[1] >= 0)
+    close(out[1]);
+  if (errp[1] >= 0)
+    close(errp[1]);
   if (r < 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
+    close(out[0]);
+    close(errp[0]);
+    wb_log_sink_clear(&sink);
     return r;
   }
+  /* A closed stdout of ours is the container's EPIPE (pump_out), not our
+   * death: SIGPIPE is ignored while we relay (the command is exec'd
+   * already, with its own dispositions). */
+  struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+  sigaction(SIGPIPE, &ign, &old_pipe);
   int status = 0;
-  r = wb_foreground_wait(&p, &old, &status, err);
+  struct fg_log fl = {log ? &sink : NULL, out[0], errp[0]};
+  r = foreground_loop(&p, &old, &status, &fl, err);
+  sigaction(SIGPIPE, &old_pipe, NULL);
   if (p.pty_master >= 0)
     close(p.pty_master);
   if (p.pidfd >= 0)
     close(p.pidfd);
+  wb_log_sink_close(&sink);
+  if (sink.error)
+    c->error = xstrdup(sink.error);
+  wb_log_sink_clear(&sink);
   if (r < 0)
     return r;
   cleanup_error wb_error cleanup_err = WB_ERROR_INIT;
   if (wb_container_exited(ctx, c, status, &cleanup_err) < 0)
     wb_log(WB_LOG_WARN, "%s", cleanup_err.msg);
   /* --rm takes the anonymous volumes along, as Docker does. */
-  if (c->auto_remove && wb_container_discard(ctx, c, &cleanup_err) < 0)
-    wb_log(WB_LOG_WARN, "%s", cleanup_err.msg);
+  if (c->auto_remove) {
+    if (log)
+      remove_log(log, c);
+    if (wb_container_discard(ctx, c, &cleanup_err) < 0)
+      wb_log(WB_LOG_WARN, "%s", cleanup_err.msg);
+  }
   return wb_wait_status_code(status);
 }

@@ -177,3 +177,43 @@ teardown() {
   assert_contains "$stderr" "whalebox: warning: log-hostcheck: writing again after 1 failed writes"
   [[ "$(grep -c . "$messages")" -eq 3 ]] || fail "monitor.log:" "$(cat "$messages")"
 }
+
+# As Docker: a foreground container's output reaches its log driver too
+# (a syslog-like driver sees it), through the same host table.
+@test "foreground: the log driver gets the output, opened once by whalebox run" {
+  run --separate-stderr wb_run --name fgdrv --log-driver "$HC" busybox sh -c 'echo to-driver; echo err-to-driver >&2'
+  assert_status 0
+  # In whalebox, host->log goes to its stderr, as every message of its own.
+  [[ "$output" == to-driver ]] || fail "run: $output"
+  [[ "$stderr" =~ ^"whalebox: warning: log-hostcheck: open in pid "[0-9]+$'\n'"err-to-driver"$ ]] ||
+    fail "run's stderr: $stderr"
+  local id dir
+  id=$(wb inspect --format '{{.Id}}' fgdrv)
+  dir=$WB_ROOT/containers/$id/log
+  [[ "$(sort "$dir/data")" == $'err-to-driver\nto-driver' ]] || fail "data: $(cat "$dir/data")"
+  local calls
+  calls=$(cut -d' ' -f1 "$dir/calls" | tr '\n' ' ')
+  [[ "$calls" == "open close " ]] || fail "calls: $(cat "$dir/calls")"
+  run --separate-stderr wb logs fgdrv
+  assert_status 0
+  diff -u "$dir/host-read.txt" "$dir/host-open.txt" || fail "host tables differ"
+}
+
+@test "foreground: a refused write is said on stderr and kept in .State.Error" {
+  run --separate-stderr wb_run --name fgfail --log-driver "$HC" busybox sh -c 'echo "!fail!"'
+  assert_status 0
+  [[ "$output" == '!fail!' ]] || fail "run: $output"
+  assert_contains "$stderr" "whalebox: error: log-hostcheck: write refused: Input/output error; container output is being lost"
+  run wb inspect --format '{{.State.Error}}' fgfail
+  [[ "$output" == "log-hostcheck: write refused: Input/output error; container output is being lost" ]] ||
+    fail "inspect: $output"
+}
+
+@test "foreground: the log driver's open() failing fails the run, leaving nothing" {
+  run --separate-stderr wb_run --name fgnolog --log-driver "$HC" --log-opt fail=1 busybox echo never
+  assert_one_line_error
+  [[ "$stderr" == "whalebox: log-hostcheck: open /hostcheck/x: No such file or directory" ]] ||
+    fail "stderr: $stderr"
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "a container is left"
+  [[ -z "$(root_names "$WB_ROOT")" ]] || fail "a name is left"
+}

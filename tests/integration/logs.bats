@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # logs.bats - `logs` through the log drivers: streams kept apart, --tail,
 # -t, --since, -f until the container exits, rotation under a container
-# printing 50 MB, -f across rotation, log-none and foreground containers.
+# printing 50 MB, -f across rotation, log-none and foreground containers
+# (logged too, as Docker's).
 
 load helpers/common
 load helpers/container
@@ -206,14 +207,88 @@ run_to_end() {
   [[ "$output" == "none||" ]] || fail "inspect: $output"
 }
 
-@test "logs of a foreground container says it has none" {
-  run --separate-stderr wb_run --name fg busybox echo visible
-  assert_status 0
-  [[ "$output" == visible ]] || fail "run: $output"
+# As Docker: a foreground container is logged too (issue 13).
+@test "logs of a foreground container: what it printed, streams apart" {
+  run --separate-stderr wb_run --name fg busybox sh -c 'echo visible; echo oops >&2; exit 3'
+  assert_status 3
+  [[ "$output" == visible && "$stderr" == oops ]] || fail "run: $output / $stderr"
   run --separate-stderr wb logs fg
+  assert_status 0
+  [[ "$output" == visible && "$stderr" == oops ]] || fail "logs: $output / $stderr"
+}
+
+@test "logs of a foreground -t container: the pty's output" {
+  run --separate-stderr wb_run -t --name fgtty busybox sh -c 'echo on-tty; echo err-on-tty >&2'
+  assert_status 0
+  run --separate-stderr wb logs fgtty
+  assert_status 0
+  [[ "$output" == $'on-tty\r\nerr-on-tty\r' && -z "$stderr" ]] ||
+    fail "logs: $(printf %q "$output") / $stderr"
+}
+
+@test "logs of a foreground --rm container while it runs; the log goes with it" {
+  mkdir "$WB_TMP/ctl"
+  wb_run --rm --name fgrm -v "$WB_TMP/ctl:/ctl" busybox sh -c \
+    'echo started; while [ ! -e /ctl/go ]; do sleep 0.05; done; echo done' \
+    >"$WB_TMP/run.out" 2>&1 &
+  local runner=$!
+  wait_for 10 eval '[[ "$(wb logs fgrm 2>/dev/null)" == started ]]' ||
+    fail "logs: $(wb logs fgrm 2>&1)"
+  local id
+  id=$(wb inspect --format '{{.Id}}' fgrm)
+  touch "$WB_TMP/ctl/go"
+  wait "$runner" || fail "run: $(cat "$WB_TMP/run.out")"
+  [[ "$(cat "$WB_TMP/run.out")" == $'started\ndone' ]] || fail "run: $(cat "$WB_TMP/run.out")"
+  run --separate-stderr wb logs fgrm
   assert_one_line_error
-  assert_contains "$stderr" "container fg has no logs"
-  assert_contains "$stderr" "foreground"
+  assert_contains "$stderr" "no such container: fgrm"
+  assert_container_gone "$id"
+}
+
+@test "foreground, logged: a reader of run's output that stops reading does not stop signals" {
+  mkdir "$WB_TMP/ctl"
+  local ctl=$WB_TMP/ctl
+  # The reader reads nothing until released, so run's writes to it would
+  # block once the pipe is full: the TERM must still reach the container.
+  ( rc=0
+    wb_run --name stalled -v "$ctl:/ctl" busybox sh -c \
+      'trap "touch /ctl/got-term; exit 7" TERM; touch /ctl/started
+       (while :; do echo 0123456789012345678901234567890123456789; done) & wait' || rc=$?
+    echo "run:$rc" >"$ctl/run-status" ) |
+    ( while [[ ! -e "$ctl/release" ]]; do sleep 0.1; done; cat >/dev/null ) &
+  local pipeline=$!
+  wait_for 10 test -e "$ctl/started" || fail "the container did not start"
+  sleep 1 # long enough for the pipe to fill up
+  local runpid
+  runpid=$(state_field "$(wb inspect --format '{{.Id}}' stalled)" .State.MonitorPid)
+  kill -TERM "$runpid"
+  wait_for 10 test -e "$ctl/got-term" || {
+    touch "$ctl/release"
+    fail "SIGTERM did not reach the container while the reader was stalled"
+  }
+  touch "$ctl/release"
+  wait "$pipeline"
+  [[ "$(cat "$ctl/run-status")" == run:7 ]] || fail "run: $(cat "$ctl/run-status")"
+}
+
+@test "--log-driver none in the foreground: straight to the terminal, nothing kept" {
+  # Logged, the command writes to a pipe that whalebox relays; with none it
+  # writes to our stdout itself, as fast as before.
+  wb_run --name fgnone --log-driver none busybox readlink /proc/self/fd/1 >"$WB_TMP/none.out"
+  [[ "$(cat "$WB_TMP/none.out")" != pipe:* ]] || fail "with none, fd 1 is $(cat "$WB_TMP/none.out")"
+  wb_run --name fglogged busybox readlink /proc/self/fd/1 >"$WB_TMP/logged.out"
+  [[ "$(cat "$WB_TMP/logged.out")" == pipe:* ]] || fail "logged, fd 1 is $(cat "$WB_TMP/logged.out")"
+  run --separate-stderr wb logs fgnone
+  assert_one_line_error
+  assert_contains "$stderr" "logging is disabled for this container"
+}
+
+@test "foreground: a --log-opt the driver refuses fails the run before it starts" {
+  run --separate-stderr wb_run --name badopt --log-opt max-size=lots busybox echo never
+  assert_one_line_error
+  assert_contains "$stderr" "invalid max-size 'lots'"
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] || fail "a container is left"
+  [[ -z "$(root_names "$WB_ROOT")" ]] || fail "a name is left"
 }
 
 @test "logs: errors are one line and exit 125" {
