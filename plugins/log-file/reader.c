@@ -1,6 +1,10 @@
 /* reader.c - read: entries back from the rotated files, oldest first, with
  * tail, since and follow.
  *
+ * --tail N reads from the end: each file from the newest backwards, only
+ * as far back as the last N entries reach, and the files older than that
+ * are never read.
+ *
  * Rotation renames files under the reader, so files are identified by
  * inode, never by name alone: the snapshot opens container.log first and
  * then .1, .2... (skipping an inode seen twice when a rotation moves a file
@@ -40,9 +44,7 @@ struct lf_rd {
   wb_error *err;
   char *chunk;
   struct lf_buf text; /* the decoded log text of the current entry */
-  int counting;       /* first pass of tail: count, do not emit */
-  int64_t count;
-  int64_t skip; /* entries still to skip before emitting (tail) */
+  struct lf_buf line; /* a line read back across chunks (tail) */
 };
 
 static void free_src(struct lf_src *s)
@@ -126,14 +128,6 @@ static int process_line(struct lf_rd *rd, const char *line, size_t len)
   if (reader->since_ns > 0 &&
       (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec < reader->since_ns)
     return 0;
-  if (rd->counting) {
-    rd->count++;
-    return 0;
-  }
-  if (rd->skip > 0) {
-    rd->skip--;
-    return 0;
-  }
   /* The callback's own negative value stops us and is returned. */
   return reader->emit(reader->arg, stream, &ts, rd->text.data, rd->text.len);
 }
@@ -192,16 +186,6 @@ static int read_src(struct lf_rd *rd, struct lf_src *s)
     if (r < 0)
       return r;
   }
-}
-
-static int rewind_src(struct lf_rd *rd, struct lf_src *s)
-{
-  if (lseek(s->fd, 0, SEEK_SET) < 0)
-    return rd->drv->host->error(rd->drv->host, rd->err, errno, "seek %s log",
-                                rd->dir);
-  s->pending.len = 0;
-  s->overlong = 0;
-  return 0;
 }
 
 struct snapshot {
@@ -263,6 +247,133 @@ static int take_snapshot(struct lf_rd *rd, struct snapshot *snap)
     struct lf_src *tmp = snap->v[a];
     snap->v[a] = snap->v[b - 1];
     snap->v[b - 1] = tmp;
+  }
+  return 0;
+}
+
+/* Would the forward read emit this line (an entry, since since_ns)? */
+static int is_emitted(struct lf_rd *rd, const char *line, size_t len)
+{
+  int stream;
+  struct timespec ts;
+  if (len > LF_READ_LINE_MAX ||
+      lf_parse_entry(line, len, &rd->text, &stream, &ts) < 0)
+    return 0;
+  return rd->reader->since_ns <= 0 ||
+         (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec >= rd->reader->since_ns;
+}
+
+static int pread_all(struct lf_rd *rd, int fd, char *buf, size_t n, off_t at)
+{
+  while (n > 0) {
+    ssize_t got = pread(fd, buf, n, at);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      return rd->drv->host->error(rd->drv->host, rd->err,
+                                  got < 0 ? errno : -EIO, "read %s log",
+                                  rd->dir);
+    buf += got;
+    n -= (size_t)got;
+    at += got;
+  }
+  return 0;
+}
+
+/* Is the whole line [from, to) of s (its '\n' at `to`) emitted?  The
+ * chunk in memory holds [pos, pos + n); a line that reaches past it is
+ * read again on its own. */
+static int line_is_emitted(struct lf_rd *rd, const struct lf_src *s, off_t from,
+                           off_t to, off_t pos, size_t n)
+{
+  size_t len = (size_t)(to - from);
+  if (len > LF_READ_LINE_MAX)
+    return 0; /* skipped by the forward read too */
+  if (to <= pos + (off_t)n)
+    return is_emitted(rd, rd->chunk + (from - pos), len);
+  rd->line.len = 0;
+  int r = lf_buf_reserve(&rd->line, len);
+  if (r < 0)
+    return rd->drv->host->error(rd->drv->host, rd->err, -r, "read log");
+  r = pread_all(rd, s->fd, rd->line.data, len, from);
+  return r < 0 ? r : is_emitted(rd, rd->line.data, len);
+}
+
+/* Scan s backwards from its end for where its last `want` emitted entries
+ * begin: *found of them are there (fewer than want when the file has
+ * fewer), starting at *start, always the start of a line.  Only whole
+ * lines count: what follows the last '\n' is a line still being written,
+ * which the forward read leaves for later too. */
+static int scan_back(struct lf_rd *rd, const struct lf_src *s, int64_t want,
+                     int64_t *found, off_t *start)
+{
+  struct stat st;
+  if (fstat(s->fd, &st) < 0)
+    return rd->drv->host->error(rd->drv->host, rd->err, errno, "stat %s log",
+                                rd->dir);
+  *found = 0;
+  *start = 0;
+  off_t line_end = -1; /* the '\n' ending the line being looked at */
+  size_t n = 0;        /* the chunk in memory: [pos, pos + n) */
+  for (off_t pos = st.st_size; pos > 0;) {
+    n = pos < CHUNK_SIZE ? (size_t)pos : CHUNK_SIZE;
+    pos -= (off_t)n;
+    int r = pread_all(rd, s->fd, rd->chunk, n, pos);
+    if (r < 0)
+      return r;
+    for (size_t i = n; i-- > 0;) {
+      if (rd->chunk[i] != '\n')
+        continue;
+      off_t nl = pos + (off_t)i;
+      if (line_end < 0) {
+        *start = nl + 1; /* after the last whole line: nothing yet */
+      } else {
+        r = line_is_emitted(rd, s, nl + 1, line_end, pos, n);
+        if (r < 0)
+          return r;
+        if (r && ++*found == want) {
+          *start = nl + 1;
+          return 0;
+        }
+      }
+      if (*found == want)
+        return 0; /* want 0: the end of the last whole line */
+      line_end = nl;
+    }
+  }
+  /* The file's first line, [0, line_end); the last chunk read began at
+   * 0. */
+  if (line_end >= 0) {
+    int r = line_is_emitted(rd, s, 0, line_end, 0, n);
+    if (r < 0)
+      return r;
+    *found += r;
+  }
+  *start = 0;
+  return 0;
+}
+
+/* --tail N: from the newest file backwards, only as far back as the last
+ * N entries reach; *first is the oldest file needed, positioned where
+ * they begin (the files before it are never read). */
+static int seek_tail(struct lf_rd *rd, struct snapshot *snap, size_t *first)
+{
+  int64_t want = rd->reader->tail;
+  *first = 0;
+  for (size_t i = snap->n; i-- > 0;) {
+    int64_t found = 0;
+    off_t start = 0;
+    int r = scan_back(rd, snap->v[i], want, &found, &start);
+    if (r < 0)
+      return r;
+    if (found == want || i == 0) {
+      *first = i;
+      if (lseek(snap->v[i]->fd, start, SEEK_SET) < 0)
+        return rd->drv->host->error(rd->drv->host, rd->err, errno,
+                                    "seek %s log", rd->dir);
+      return 0;
+    }
+    want -= found;
   }
   return 0;
 }
@@ -449,19 +560,11 @@ int lf_read(void *driver, const struct wb_log_target *t,
               : host->error(host, err, ENOMEM, "read log");
   if (r == 0)
     r = take_snapshot(&rd, &snap);
-  if (r == 0 && reader->tail >= 0) {
-    /* Two passes: count the entries, then skip all but the last N. */
-    rd.counting = 1;
-    for (size_t i = 0; i < snap.n && r == 0; i++)
-      r = read_src(&rd, snap.v[i]);
-    rd.counting = 0;
-    rd.skip = rd.count > reader->tail ? rd.count - reader->tail : 0;
-    for (size_t i = 0; i < snap.n && r == 0; i++)
-      r = rewind_src(&rd, snap.v[i]);
-  }
-  for (size_t i = 0; i < snap.n && r == 0; i++)
+  size_t first = 0;
+  if (r == 0 && reader->tail >= 0)
+    r = seek_tail(&rd, &snap, &first);
+  for (size_t i = first; i < snap.n && r == 0; i++)
     r = read_src(&rd, snap.v[i]);
-  rd.skip = 0;
   if (r == 0 && reader->follow) {
     /* Follow from the newest file, where the reads above stopped. */
     if (snap.n > 0)
@@ -471,6 +574,7 @@ int lf_read(void *driver, const struct wb_log_target *t,
   free_src(cur);
   free_snapshot(&snap);
   lf_buf_free(&rd.text);
+  lf_buf_free(&rd.line);
   free(rd.chunk);
   close(rd.dirfd);
   return r;

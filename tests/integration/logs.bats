@@ -154,6 +154,54 @@ run_to_end() {
   [[ "${#lines[@]}" -eq 3 ]] || fail "--tail 3 gave ${#lines[@]} lines"
 }
 
+@test "logs --tail N at rotation boundaries and past the start is the end of logs" {
+  # Lines of 10 bytes, entries of 81: about 25 per 2k file, 4 files kept.
+  run_to_end --name tailrot --log-opt max-size=2k --log-opt max-file=4 busybox \
+    sh -c 'i=1; while [ $i -le 300 ]; do printf "line %04d\n" $i; i=$((i+1)); done'
+  local all
+  all=$(wb logs tailrot)
+  local total
+  total=$(wc -l <<<"$all")
+  ((total > 50 && total < 110)) || fail "$total lines kept"
+  # Where each file begins, counted from the end: the boundaries.
+  local dir=$WB_ROOT/containers/$CID/log f n=0 marks=()
+  for f in container.log container.log.1 container.log.2; do
+    n=$((n + $(wc -l <"$dir/$f")))
+    marks+=($((n - 1)) "$n" $((n + 1)))
+  done
+  local want
+  for n in 0 1 2 "${marks[@]}" $((total - 1)) "$total" $((total + 1)) 100000; do
+    want=$(tail -n "$n" <<<"$all")
+    ((n > 0)) || want=
+    run --separate-stderr wb logs --tail "$n" tailrot
+    assert_status 0
+    [[ "$output" == "$want" ]] ||
+      fail "--tail $n:" "$(diff <(echo "$output") <(echo "$want") | head -5)"
+  done
+}
+
+@test "logs --tail 2 does not read the rotated files, nor the current one whole" {
+  command -v strace >/dev/null || skip "strace is not installed"
+  run_to_end --name tailbig --log-opt max-size=1m --log-opt max-file=3 busybox \
+    sh -c 'yes "$(printf "%0199d" 5)" | head -c 3000000'
+  local trace=$WB_TMP/trace
+  strace -o "$trace" -e trace=openat,read,pread64 -e signal=none \
+    "$WB_BIN" --config "$WB_CONF" --root "$WB_ROOT" --plugin-dir "$WB_PLUGIN_DIR" \
+    logs --tail 2 tailbig >"$WB_TMP/tail.out"
+  [[ "$(wc -l <"$WB_TMP/tail.out")" -eq 2 ]] || fail "tail: $(cat "$WB_TMP/tail.out")"
+  local name fd bytes
+  for name in container.log container.log.1 container.log.2; do
+    fd=$(sed -nE "s/^openat\(.*\"(.*\/)?$name\", .*\) = ([0-9]+)$/\2/p" "$trace")
+    [[ -n "$fd" ]] || fail "$name was not opened:" "$(grep container.log "$trace")"
+    bytes=$(sed -nE "s/^p?read(64)?\($fd, .*\) = ([0-9]+)$/\2/p" "$trace" | awk '{s += $1} END {print s + 0}')
+    if [[ "$name" == container.log ]]; then
+      ((bytes <= 128 * 1024)) || fail "read $bytes bytes of $name ($(stat -c %s "$WB_ROOT/containers/$CID/log/$name") in all)"
+    else
+      ((bytes == 0)) || fail "read $bytes bytes of $name"
+    fi
+  done
+}
+
 @test "logs -f across rotation loses nothing and repeats nothing" {
   run_d --name rot --log-opt max-size=10k --log-opt max-file=5 busybox \
     sh -c 'i=0; while [ $i -lt 60 ]; do seq $((i * 50 + 1)) $((i * 50 + 50)); i=$((i + 1)); sleep 0.05; done'

@@ -693,6 +693,217 @@ static void test_tail_and_since(void **state)
   fx_free(f);
 }
 
+/* ---- --tail from the end ------------------------------------------------- */
+
+/* The longest line the reader takes (LF_READ_LINE_MAX of the driver). */
+#define READ_LINE_MAX (1024 * 1024)
+
+/* "s" with "t" appended; s is freed. */
+static char *cat(char *s, const char *t)
+{
+  char *n = xasprintf("%s%s", s ? s : "", t);
+  free(s);
+  return n;
+}
+
+/* One entry line as the driver writes it, at minute:second `sec`. */
+static char *with_entry(char *s, int stream, long sec, const char *text)
+{
+  char *line = xasprintf("{\"log\":\"%s\",\"stream\":\"%s\",\"time\":"
+                         "\"2026-11-29T03:%02ld:%02ld.000000000Z\"}\n",
+                         text, stream == WB_STREAM_STDERR ? "stderr" : "stdout",
+                         sec / 60 % 60, sec % 60);
+  s = cat(s, line);
+  free(line);
+  return s;
+}
+
+static void put_file(struct fx *f, const char *name, const char *text)
+{
+  char *path = xasprintf("%s/%s", f->dir, name);
+  wb_error err = WB_ERROR_INIT;
+  if (write_file(path, text, strlen(text), &err) < 0)
+    fail_msg("%s", err.msg);
+  free(path);
+}
+
+/* tail N must be the last N of what a full read gives, whatever N. */
+static void assert_tails(struct fx *f, int64_t since)
+{
+  struct collect all = fx_read(f, NULL, -1, since);
+  for (int64_t n = 0; n <= (int64_t)all.n + 3; n++) {
+    struct collect c = fx_read(f, NULL, n, since);
+    size_t want = (size_t)n < all.n ? (size_t)n : all.n;
+    if (c.n != want)
+      fail_msg("tail %lld (since %lld): %zu entries, want %zu", (long long)n,
+               (long long)since, c.n, want);
+    for (size_t i = 0; i < c.n; i++) {
+      const struct entry *a = &all.v[all.n - want + i], *b = &c.v[i];
+      if (a->len != b->len || memcmp(a->text, b->text, a->len) != 0 ||
+          a->stream != b->stream || a->ts.tv_sec != b->ts.tv_sec)
+        fail_msg("tail %lld: entry %zu is \"%.40s\", want \"%.40s\"",
+                 (long long)n, i, b->text, a->text);
+    }
+    collect_free(&c);
+  }
+  collect_free(&all);
+}
+
+/* Entries spread over three files with what the forward read skips in
+ * between: garbage, an empty file, a JSON line longer than the reader's
+ * chunk (it is read back on its own), one longer than it accepts, and a
+ * last line still being written. */
+static void test_tail_at_rotation_boundaries(void **state)
+{
+  (void)state;
+  struct fx *f = fx_new("log-file.so", NULL);
+  char *big = xmalloc(100 * 1024 + 1);
+  memset(big, 'x', 100 * 1024);
+  big[100 * 1024] = '\0';
+  char *huge = xmalloc(READ_LINE_MAX + 2);
+  memset(huge, 'y', READ_LINE_MAX + 1);
+  huge[READ_LINE_MAX + 1] = '\0';
+
+  char *oldest = NULL;
+  oldest = with_entry(oldest, WB_STREAM_STDOUT, 1, "old 1\\n");
+  oldest = cat(oldest, "garbage\n");
+  oldest = with_entry(oldest, WB_STREAM_STDERR, 2, "old 2\\n");
+  oldest = with_entry(oldest, WB_STREAM_STDOUT, 3, big);
+  put_file(f, "container.log.3", oldest);
+  put_file(f, "container.log.2", "");
+  char *middle = NULL;
+  middle = with_entry(middle, WB_STREAM_STDOUT, 4, "mid 1\\n");
+  middle = cat(middle, huge);
+  middle = cat(middle, "\n");
+  middle = with_entry(middle, WB_STREAM_STDERR, 5, "mid 2\\n");
+  middle = with_entry(middle, WB_STREAM_STDOUT, 6, big);
+  middle = with_entry(middle, WB_STREAM_STDOUT, 7, "mid 3\\n");
+  put_file(f, "container.log.1", middle);
+  char *newest = NULL;
+  newest = with_entry(newest, WB_STREAM_STDOUT, 8, "new 1\\n");
+  newest = with_entry(newest, WB_STREAM_STDERR, 9, "new 2\\n");
+  newest = cat(newest, "{\"log\":\"being written");
+  put_file(f, "container.log", newest);
+
+  struct collect all = fx_read(f, NULL, -1, 0);
+  assert_int_equal(all.n, 9);
+  assert_string_equal(all.v[0].text, "old 1\n");
+  assert_string_equal(all.v[8].text, "new 2\n");
+  collect_free(&all);
+  assert_tails(f, 0);
+  /* With --since, the last N of the entries since then. */
+  assert_tails(f, (int64_t)(1795921200 + 5) * 1000000000);
+  assert_tails(f, (int64_t)(1795921200 + 9) * 1000000000);
+  assert_tails(f, (int64_t)(1795921200 + 60) * 1000000000);
+
+  /* A first line that begins in the last chunk read back (the reader's
+   * are 64 KiB, from the end) and ends after it: 40 KiB, then 0 to 70
+   * KiB of short lines; an older file, where a miscount would show. */
+  struct fx *h = fx_new("log-file.so", NULL);
+  char *older = with_entry(NULL, WB_STREAM_STDOUT, 0, "older 1\\n");
+  older = with_entry(older, WB_STREAM_STDOUT, 0, "older 2\\n");
+  put_file(h, "container.log.1", older);
+  free(older);
+  big[40 * 1024] = '\0';
+  for (int pads = 0; pads <= 1000; pads += 250) {
+    char *text = with_entry(NULL, WB_STREAM_STDOUT, 1, big);
+    for (int i = 0; i < pads; i++)
+      text = with_entry(text, WB_STREAM_STDERR, 2, "pad\\n");
+    put_file(h, "container.log", text);
+    free(text);
+    struct collect whole = fx_read(h, NULL, -1, 0);
+    assert_int_equal(whole.n, (size_t)pads + 3);
+    collect_free(&whole);
+    assert_tails(h, 0);
+  }
+  fx_free(h);
+
+  /* Nothing but a line being written, or nothing at all. */
+  struct fx *g = fx_new("log-file.so", NULL);
+  put_file(g, "container.log", "{\"log\":\"x");
+  assert_tails(g, 0);
+  put_file(g, "container.log", "");
+  assert_tails(g, 0);
+  fx_free(g);
+  free(oldest);
+  free(middle);
+  free(newest);
+  free(big);
+  free(huge);
+  fx_free(f);
+}
+
+/* Bytes this process has read so far (/proc/self/io rchar). */
+static long long bytes_read(void)
+{
+  char *io = NULL;
+  wb_error err = WB_ERROR_INIT;
+  if (read_file("/proc/self/io", &io, NULL, &err) < 0)
+    fail_msg("%s", err.msg);
+  const char *p = strstr(io, "rchar: ");
+  assert_non_null(p);
+  long long v = atoll(p + 7);
+  free(io);
+  return v;
+}
+
+/* --tail reads from the end: a tail that the newest file holds reads a
+ * chunk of it, not the whole file, and never the older files (here one
+ * is a directory, which read() refuses: touching it fails the read). */
+static void test_tail_reads_only_the_end(void **state)
+{
+  (void)state;
+  struct fx *f = fx_new("log-file.so", NULL);
+  char *older = xasprintf("%s/container.log.2", f->dir);
+  assert_int_equal(mkdir(older, 0700), 0);
+  free(older);
+  char *mid = NULL;
+  for (int i = 0; i < 50; i++)
+    mid = with_entry(mid, WB_STREAM_STDOUT, i, "middle\\n");
+  put_file(f, "container.log.1", mid);
+  free(mid);
+  /* 8 MB of entries in the newest file. */
+  char *path = xasprintf("%s/container.log", f->dir);
+  FILE *out = fopen(path, "we");
+  assert_non_null(out);
+  char *line = with_entry(NULL, WB_STREAM_STDOUT, 59, "0123456789abcdef\\n");
+  size_t size = 0, newest_entries = 0;
+  for (; size < 8 * 1024 * 1024; newest_entries++) {
+    fputs(line, out);
+    size += strlen(line);
+  }
+  free(line);
+  assert_int_equal(fclose(out), 0);
+  free(path);
+
+  long long before = bytes_read();
+  struct collect c = fx_read(f, NULL, 3, 0);
+  long long read_bytes = bytes_read() - before;
+  assert_int_equal(c.n, 3);
+  assert_string_equal(c.v[2].text, "0123456789abcdef\n");
+  collect_free(&c);
+  if (read_bytes > 256 * 1024)
+    fail_msg("tail 3 of an 8 MB log read %lld bytes", read_bytes);
+
+  /* A tail that reaches into container.log.1 reads it, not .2 ... */
+  c = fx_read(f, NULL, (int64_t)newest_entries + 2, 0);
+  assert_int_equal(c.n, newest_entries + 2);
+  assert_string_equal(c.v[0].text, "middle\n");
+  assert_string_equal(c.v[2].text, "0123456789abcdef\n");
+  collect_free(&c);
+  /* ... which a full read cannot help touching. */
+  struct wb_log_target t = fx_target(f, NULL);
+  struct collect none = {.ack_fd = -1, .start_fd = -1};
+  struct wb_log_reader r = {
+      .size = sizeof r, .tail = -1, .emit = collect_emit, .arg = &none};
+  wb_error err = WB_ERROR_INIT;
+  assert_true(f->ops->read(f->drv->data, &t, &r, &err) < 0);
+  assert_non_null(strstr(err.msg, "Is a directory"));
+  wb_error_clear(&err);
+  collect_free(&none);
+  fx_free(f);
+}
+
 /* Lines written by others (Docker's own format variants) and garbage. */
 static void test_parse_foreign_lines(void **state)
 {
@@ -1061,6 +1272,8 @@ int main(void)
                                       restore_fsize),
       cmocka_unit_test(test_rotation),
       cmocka_unit_test(test_tail_and_since),
+      cmocka_unit_test(test_tail_at_rotation_boundaries),
+      cmocka_unit_test(test_tail_reads_only_the_end),
       cmocka_unit_test(test_parse_foreign_lines),
       cmocka_unit_test(test_follow_across_rotation),
       cmocka_unit_test(test_follow_racing_snapshot),
