@@ -329,6 +329,7 @@ int wb_container_run_attached(struct wb_context *ctx, struct wb_container *c,
   free(c->error);
   c->error = NULL;
   int r = open_log(ctx, c, &log, &sink, err);
+  wb_log_phase("start: log opened");
   /* Without a terminal the output comes through pipes, to be logged. */
   if (r == 0 && log && !c->tty &&
       (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
@@ -377,6 +378,7 @@ int wb_container_run_attached(struct wb_context *ctx, struct wb_container *c,
   if (p.pidfd >= 0)
     close(p.pidfd);
   wb_log_sink_close(&sink);
+  wb_log_phase("exited: output drained, log closed");
   if (sink.error)
     c->error = xstrdup(sink.error);
   wb_log_sink_clear(&sink);
