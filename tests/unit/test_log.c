@@ -727,11 +727,15 @@ static void put_file(struct fx *f, const char *name, const char *text)
   free(path);
 }
 
-/* tail N must be the last N of what a full read gives, whatever N. */
+/* tail N must be the last N of what a full read gives, whatever N: every
+ * N for a short log, else the first and last dozen (where a miscount
+ * shows: the start of the newest file, the oldest files). */
 static void assert_tails(struct fx *f, int64_t since)
 {
   struct collect all = fx_read(f, NULL, -1, since);
   for (int64_t n = 0; n <= (int64_t)all.n + 3; n++) {
+    if (n == 12 && (int64_t)all.n > 24)
+      n = (int64_t)all.n - 12;
     struct collect c = fx_read(f, NULL, n, since);
     size_t want = (size_t)n < all.n ? (size_t)n : all.n;
     if (c.n != want)
@@ -862,13 +866,17 @@ static void test_tail_reads_only_the_end(void **state)
     mid = with_entry(mid, WB_STREAM_STDOUT, i, "middle\\n");
   put_file(f, "container.log.1", mid);
   free(mid);
-  /* 8 MB of entries in the newest file. */
+  /* 4 MB of entries in the newest file. */
   char *path = xasprintf("%s/container.log", f->dir);
   FILE *out = fopen(path, "we");
   assert_non_null(out);
-  char *line = with_entry(NULL, WB_STREAM_STDOUT, 59, "0123456789abcdef\\n");
+  /* Entries of 1 KiB: few enough to collect quickly under ASan. */
+  char text[1024 + 3];
+  memset(text, 'z', 1024);
+  strcpy(text + 1024, "\\n");
+  char *line = with_entry(NULL, WB_STREAM_STDOUT, 59, text);
   size_t size = 0, newest_entries = 0;
-  for (; size < 8 * 1024 * 1024; newest_entries++) {
+  for (; size < 4 * 1024 * 1024; newest_entries++) {
     fputs(line, out);
     size += strlen(line);
   }
@@ -880,16 +888,16 @@ static void test_tail_reads_only_the_end(void **state)
   struct collect c = fx_read(f, NULL, 3, 0);
   long long read_bytes = bytes_read() - before;
   assert_int_equal(c.n, 3);
-  assert_string_equal(c.v[2].text, "0123456789abcdef\n");
+  assert_int_equal(c.v[2].len, 1025);
   collect_free(&c);
   if (read_bytes > 256 * 1024)
-    fail_msg("tail 3 of an 8 MB log read %lld bytes", read_bytes);
+    fail_msg("tail 3 of a 4 MB log read %lld bytes", read_bytes);
 
   /* A tail that reaches into container.log.1 reads it, not .2 ... */
   c = fx_read(f, NULL, (int64_t)newest_entries + 2, 0);
   assert_int_equal(c.n, newest_entries + 2);
   assert_string_equal(c.v[0].text, "middle\n");
-  assert_string_equal(c.v[2].text, "0123456789abcdef\n");
+  assert_int_equal(c.v[2].len, 1025);
   collect_free(&c);
   /* ... which a full read cannot help touching. */
   struct wb_log_target t = fx_target(f, NULL);
