@@ -194,9 +194,15 @@ static json_t *to_json(const struct wb_container *c)
  * Padded with spaces to the old size so no truncation is needed, and kept
  * to one page so that being killed midway cannot leave half of it: one
  * pwrite of one page is copied whole.  1 when the file must be replaced
- * instead (missing or too big). */
+ * instead (missing or too big).
+ *
+ * `full_disk`: there is no room for a new copy, so this is the only way
+ * to record the state (an exit code, say).  Then the file may use every
+ * block it already has, although a kill in the middle of a write of more
+ * than a page could tear it, and the write is made durable (fdatasync),
+ * as the replacement it stands for would have been. */
 static int save_in_place(const char *path, const char *text, size_t len,
-                         wb_error *err)
+                         bool full_disk, wb_error *err)
 {
   cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
@@ -209,7 +215,10 @@ static int save_in_place(const char *path, const char *text, size_t len,
     return wb_error_set(err, errno, "stat %s", path);
   size_t size = len > (size_t)st.st_size ? len : (size_t)st.st_size;
   long page = sysconf(_SC_PAGESIZE);
-  if (size > (size_t)(page > 0 ? page : 4096))
+  size_t limit = (size_t)(page > 0 ? page : 4096);
+  if (full_disk && (size_t)st.st_blocks * 512 > limit)
+    limit = (size_t)st.st_blocks * 512;
+  if (size > limit)
     return 1;
   cleanup_free char *buf = xmalloc(size);
   memcpy(buf, text, len);
@@ -219,7 +228,28 @@ static int save_in_place(const char *path, const char *text, size_t len,
     return wb_error_set(err, errno, "write %s", path);
   if ((size_t)n != size)
     return wb_error_set(err, -EIO, "write %s: short write", path);
+  if (full_disk && fdatasync(fd) < 0)
+    return wb_error_set(err, errno, "sync %s", path);
   return 0;
+}
+
+/* Replace state.json (durable: fsync and rename), or, when the disk has no
+ * room for the new copy, rewrite it in place: a full disk must not lose
+ * the exit code of a container that ends meanwhile. */
+static int save_replacing(const char *path, const char *text, bool durable,
+                          wb_error *err)
+{
+  size_t len = strlen(text);
+  cleanup_error wb_error full = WB_ERROR_INIT;
+  int r = write_file_atomic(path, text, len, durable, &full);
+  if (r == 0)
+    return 0;
+  if (r == -ENOSPC || r == -EDQUOT) {
+    r = save_in_place(path, text, len, true, err);
+    if (r <= 0)
+      return r;
+  }
+  return wb_error_set(err, -full.code, "%s", full.msg);
 }
 
 int wb_container_save(const struct wb_container *c, bool durable, wb_error *err)
@@ -248,11 +278,11 @@ int wb_container_save(const struct wb_container *c, bool durable, wb_error *err)
   /* A durable save keeps the rename: it must survive a crash of the host,
    * which an in-place rewrite cannot promise. */
   if (!durable) {
-    int r = save_in_place(path, text, strlen(text), err);
+    int r = save_in_place(path, text, strlen(text), false, err);
     if (r <= 0)
       return r;
   }
-  return write_file_atomic(path, text, strlen(text), durable, err);
+  return save_replacing(path, text, durable, err);
 }
 
 int wb_container_read_state(const char *path, char **text, size_t *len,
