@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  kill      Send a signal to running containers\n"
     "  logs      Print the output of a container\n"
     "  ls        List containers (also: ps, list)\n"
+    "  pause     Pause all processes within containers\n"
     "  prune     Remove all stopped containers\n"
     "  restart   Stop and start containers again\n"
     "  rm        Remove one or more containers\n"
@@ -31,6 +32,7 @@ static const char usage_text[] =
     "  start     Start stopped containers\n"
     "  stop      Stop running containers\n"
     "  top       Show the processes of a running container\n"
+    "  unpause   Unpause all processes within containers\n"
     "  wait      Block until containers stop, print their exit codes\n"
     "\n"
     "Run 'whalebox container COMMAND --help' for more about a command.\n";
@@ -104,7 +106,7 @@ static int container_prune(struct wb_context *ctx, int argc, char **argv,
     cleanup_container struct wb_container *c = NULL;
     cleanup_error wb_error e = WB_ERROR_INIT;
     if (wb_container_load(ctx->root, *id, &c, &e) < 0)
-      continue; /* removed meanwhile */
+      continue; /* removed meanwhile, or unreadable: rm -f's to judge */
     wb_container_refresh(c);
     /* Only exited: a "created" one may be a `run` in progress. */
     if (strcmp(c->status, "exited") != 0)
@@ -115,11 +117,14 @@ static int container_prune(struct wb_context *ctx, int argc, char **argv,
       cleanup_free char *rw = wb_container_rw_dir(ctx->root, c->id);
       nftw(rw, add_usage, 16, FTW_PHYS | FTW_MOUNT);
     }
-    if (wb_container_force_remove(ctx, c, &e) < 0) {
+    int removed = wb_container_remove_stopped(ctx, c, &e);
+    if (removed < 0) {
       fprintf(stderr, "whalebox: container %.12s: %s\n", c->id, e.msg);
       ret = WB_EXIT_FAILURE;
       continue;
     }
+    if (removed == 0)
+      continue; /* started meanwhile */
     if (!header)
       puts("Deleted Containers:");
     header = true;
@@ -149,7 +154,7 @@ WB_COMMAND_GROUP(container, "container",
       "rm",      "rm",    "remove", "rm",      "stop",    "stop",   "kill",
       "kill",    "start", "start",  "restart", "restart", "exec",   "exec",
       "run",     "run",   "create", "create",  "attach",  "attach", "commit",
-      "commit",  NULL};
+      "commit",  "pause", "pause",  "unpause", "unpause", NULL};
   if (strcmp(argv[1], "prune") == 0) {
     optind = 0; /* the subcommand's getopt starts afresh */
     return container_prune(ctx, argc - 1, argv + 1, err);

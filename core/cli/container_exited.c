@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "../container/control.h"
+#include "../container/lock.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
@@ -38,13 +39,22 @@ static int container_exited(struct wb_context *ctx, int argc, char **argv,
   int r = wb_container_load_id(ctx->root, argv[1], &c, err);
   if (r < 0)
     return r;
-  r = wb_container_exited(ctx, c, (int)status, err);
-  if (c->auto_remove) {
-    remove_logs(ctx, c);
+  /* One hold of the lock for the record and, with --rm, the removal: no
+   * start comes in between. */
+  r = wb_container_lock(c, err);
+  if (r < 0)
+    return r;
+  cleanup_container struct wb_container *fresh = NULL;
+  r = wb_container_load_id(ctx->root, argv[1], &fresh, err);
+  if (r == 0)
+    r = wb_container_exited(ctx, fresh, (int)status, err);
+  if (fresh && fresh->auto_remove) {
+    remove_logs(ctx, fresh);
     cleanup_error wb_error e = WB_ERROR_INIT;
-    if (wb_container_discard(ctx, c, &e) < 0)
-      wb_log(WB_LOG_WARN, "container %.12s: %s", c->id, e.msg);
+    if (wb_container_discard(ctx, fresh, &e) < 0)
+      wb_log(WB_LOG_WARN, "container %.12s: %s", fresh->id, e.msg);
   }
+  wb_container_unlock(c);
   return r < 0 ? r : 0;
 }
 

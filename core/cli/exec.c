@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../container/exec.h"
+#include "../container/freeze.h"
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
 #include "commands.h"
@@ -85,7 +86,7 @@ WB_COMMAND(exec, "exec", "Run a command in a running container")
                         "COMMAND [ARG...]");
   cleanup_container struct wb_container *ct = NULL;
   int r = wb_container_load(ctx->root, argv[optind], &ct, err);
-  if (r < 0)
+  if (r < 0 || (r = wb_container_exec_ready(ctx, ct, err)) < 0)
     return r;
   /* As docker, after the container is found and before anything runs. */
   if (req.tty && req.interactive && !req.detach && !isatty(STDIN_FILENO))

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../container/control.h"
 #include "../container/lifecycle.h"
 #include "../container/monitor.h"
 #include "../container/tmpfs.h"
@@ -169,13 +170,15 @@ static json_t *inspect_container(const char *root, const struct wb_container *c)
       c->log_driver && driver_is(c->log_driver, "file")
           ? xasprintf("%s/log/container.log", c->dir)
           : xstrdup("");
-  json_t *state = json_pack(
-      "{s:s, s:b, s:b, s:b, s:i, s:i, s:b, s:s, s:s, s:i}", "Status", c->status,
-      "Running", running, "Paused", 0, "Dead", 0, "Pid",
-      running ? (int)c->pid : 0, "ExitCode", c->exit_code, "OOMKilled",
-      c->oom_killed, "StartedAt", c->started_at ? c->started_at : zero_time,
-      "FinishedAt", c->finished_at ? c->finished_at : zero_time, "MonitorPid",
-      running ? (int)c->monitor_pid : 0);
+  bool paused = running && c->paused;
+  json_t *state =
+      json_pack("{s:s, s:b, s:b, s:b, s:i, s:i, s:b, s:s, s:s, s:i}", "Status",
+                paused ? "paused" : c->status, "Running", running, "Paused",
+                paused, "Dead", 0, "Pid", running ? (int)c->pid : 0, "ExitCode",
+                c->exit_code, "OOMKilled", c->oom_killed, "StartedAt",
+                c->started_at ? c->started_at : zero_time, "FinishedAt",
+                c->finished_at ? c->finished_at : zero_time, "MonitorPid",
+                running ? (int)c->monitor_pid : 0);
   /* A failed start, else what went wrong with the log in the monitor. */
   cleanup_free char *log_error = c->error ? NULL : wb_monitor_last_error(c);
   json_object_set_new(state, "Error",
@@ -225,6 +228,20 @@ static json_t *inspect_container(const char *root, const struct wb_container *c)
   if (j)
     json_object_set_new(j, "Mounts", mounts_array(root, c));
   return j;
+}
+
+/* A container whose state.json cannot be read: what is known without it,
+ * and why the rest is not. */
+static json_t *inspect_unreadable(const struct wb_container *c)
+{
+  cleanup_free char *name = c->name ? xasprintf("/%s", c->name) : xstrdup("");
+  return json_pack("{s:s, s:s, s:{s:s, s:b, s:b, s:s}, s:{s:s?},"
+                   " s:{s:s?, s:s?, s:s?}}",
+                   "Id", c->id, "Name", name, "State", "Status", "unknown",
+                   "Running", 0, "Paused", 0, "Error", c->unreadable,
+                   "HostConfig", "CgroupParent", c->cgroup_parent, "Drivers",
+                   "Storage", c->storage_driver, "Cgroup", c->cgroup_driver,
+                   "Log", c->log_driver);
 }
 
 /* ---- the {{...}} selector ------------------------------------------------ */
@@ -440,8 +457,13 @@ WB_COMMAND(inspect, "inspect", "Show details of containers (JSON)")
     cleanup_container struct wb_container *c = NULL;
     cleanup_error wb_error e = WB_ERROR_INIT;
     json_t *o = NULL;
-    int r = wb_container_load(ctx->root, argv[i], &c, &e);
-    if (r == 0) {
+    int r = wb_container_load_any(ctx->root, argv[i], &c, &e);
+    if (r == 0 && c->unreadable) {
+      o = inspect_unreadable(c);
+    } else if (r == 0) {
+      /* Its monitor may have recorded the end since we read it. */
+      if (wb_container_end_unrecorded(c))
+        wb_container_reload(ctx->root, &c, NULL);
       wb_container_refresh(c);
       o = inspect_container(ctx->root, c);
     } else if (r == -ENOENT && !containers_only &&

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../container/lifecycle.h"
+#include "../container/control.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/timefmt.h"
@@ -26,8 +26,9 @@ static const char usage_text[] =
     "  -q, --quiet           print only the container ids\n"
     "      --no-trunc        do not shorten ids and commands\n"
     "      --format FORMAT   table (default) or json (one object per line)\n"
-    "  -f, --filter K=V      status=created|running|exited, name=NAME or\n"
-    "                        id=PREFIX (repeatable; same key: any matches)\n"
+    "  -f, --filter K=V      status=created|running|paused|exited|unknown,\n"
+    "                        name=NAME or id=PREFIX (repeatable; same key:\n"
+    "                        any matches)\n"
     "  -h, --help            print this help\n";
 
 /* What a line of ps needs from one container. */
@@ -36,8 +37,20 @@ struct ps_row {
   char *command; /* quoted, maybe truncated */
 };
 
-/* Only the fields ps shows: a full load would copy the whole state. */
-static struct wb_container *load_brief(const char *dir_path)
+static void read_pause(struct wb_container *c, json_t *st)
+{
+  c->paused = json_is_true(json_object_get(st, "Paused"));
+  json_t *by = json_object_get(st, "PausedBy");
+  c->pause_pid = (pid_t)json_integer_value(json_object_get(by, "Pid"));
+  c->pause_start_time = json_integer_value(json_object_get(by, "StartTime"));
+}
+
+/* Only the fields ps shows: a full load would copy the whole state.  A
+ * state that cannot be read is listed too, as "unknown" with the reason:
+ * a container must never be invisible while its processes, cgroup and
+ * name are there.  NULL when it is no container (removed meanwhile, or
+ * still being created). */
+static struct wb_container *read_brief(const char *root, const char *dir_path)
 {
   cleanup_free char *dir = xstrdup(dir_path);
   const char *id = strrchr(dir, '/') + 1;
@@ -46,11 +59,13 @@ static struct wb_container *load_brief(const char *dir_path)
    * time, which dominated ps with many containers. */
   cleanup_free char *text = NULL;
   size_t len = 0;
-  if (wb_container_read_state(path, &text, &len, NULL) < 0)
-    return NULL; /* removed meanwhile, or half-created: not listed */
-  json_t *j = json_loadb(text, len, 0, NULL);
-  if (!j)
-    return NULL;
+  json_t *j = NULL;
+  if (wb_container_read_state(path, &text, &len, NULL) == 0)
+    j = json_loadb(text, len, 0, NULL);
+  if (!j || !json_is_string(json_object_get(j, "Name"))) {
+    json_decref(j);
+    return wb_container_unreadable_at(root, dir);
+  }
   struct wb_container *c = wb_container_new();
   const char *s;
   c->id = xstrdup(id);
@@ -83,9 +98,37 @@ static struct wb_container *load_brief(const char *dir_path)
     c->started_at = xstrdup(s);
   if ((s = json_string_value(json_object_get(st, "FinishedAt"))))
     c->finished_at = xstrdup(s);
+  read_pause(c, st);
+  c->auto_remove =
+      json_is_true(json_object_get(json_object_get(j, "Config"), "AutoRemove"));
   json_decref(j);
-  wb_container_refresh(c);
   return c;
+}
+
+static struct wb_container *load_brief(const char *root, const char *dir_path)
+{
+  struct wb_container *c = read_brief(root, dir_path);
+  /* Read as running, found ended with its monitor gone: the monitor may
+   * have recorded the end between our read and our look, so read again
+   * before calling its exit code unknown. */
+  if (c && !c->unreadable && wb_container_end_unrecorded(c)) {
+    wb_container_free(c);
+    c = read_brief(root, dir_path);
+  }
+  if (c && !c->unreadable)
+    wb_container_refresh(c);
+  return c;
+}
+
+/* The state as ps shows and filters it: Docker's, with "unknown" for a
+ * state that cannot be read. */
+static const char *state_of(const struct wb_container *c)
+{
+  if (c->unreadable)
+    return "unknown";
+  if (wb_container_running(c) && c->paused)
+    return "paused";
+  return c->status;
 }
 
 /* Columns count characters, not bytes: "…" is one. */
@@ -164,12 +207,22 @@ static char *format_command(char **argv, bool trunc)
   return q;
 }
 
-/* "Up 5 seconds", "Exited (137) 2 minutes ago", "Created". */
+/* "Up 5 seconds", "Up 2 minutes (Paused)", "Exited (137) 2 minutes ago",
+ * "Created", "Unknown (why)". */
 static char *format_status(const struct wb_container *c)
 {
+  if (c->unreadable) {
+    /* Paths relative to the container's directory: the column is wide
+     * enough as it is. */
+    const char *why = c->unreadable;
+    size_t n = strlen(c->dir);
+    if (strncmp(why, c->dir, n) == 0 && why[n] == '/')
+      why += n + 1;
+    return xasprintf("Unknown (%s)", why);
+  }
   if (wb_container_running(c)) {
     cleanup_free char *ago = wb_time_ago(c->started_at);
-    return xasprintf("Up %s", ago);
+    return xasprintf("Up %s%s", ago, c->paused ? " (Paused)" : "");
   }
   if (strcmp(c->status, "exited") == 0) {
     cleanup_free char *code =
@@ -190,6 +243,8 @@ static char *format_status(const struct wb_container *c)
 
 static char *format_created(const struct wb_container *c)
 {
+  if (!c->created)
+    return xstrdup("");
   cleanup_free char *ago = wb_time_ago(c->created);
   return xasprintf("%s ago", ago);
 }
@@ -214,10 +269,11 @@ static int add_filter(struct filters *f, const char *arg, wb_error *err)
   size_t klen = (size_t)(eq - arg);
   const char *v = eq + 1;
   if (klen == 6 && strncmp(arg, "status", 6) == 0) {
-    if (strcmp(v, "created") && strcmp(v, "running") && strcmp(v, "exited"))
+    if (strcmp(v, "created") && strcmp(v, "running") && strcmp(v, "paused") &&
+        strcmp(v, "exited") && strcmp(v, "unknown"))
       return wb_error_set(err, -EINVAL,
-                          "ps: --filter status=%s: must be created, running "
-                          "or exited",
+                          "ps: --filter status=%s: must be created, running, "
+                          "paused, exited or unknown",
                           v);
     strv_push(&f->status, v);
   } else if (klen == 4 && strncmp(arg, "name", 4) == 0) {
@@ -242,7 +298,7 @@ static bool strv_has(char **v, const char *s)
 
 static bool matches(const struct filters *f, const struct wb_container *c)
 {
-  if (f->status && !strv_has(f->status, c->status))
+  if (f->status && !strv_has(f->status, state_of(c)))
     return false;
   if (f->name) {
     /* docker matches names as a substring (a regexp, really). */
@@ -338,8 +394,10 @@ static void print_json(struct ps_row *rows, size_t n, bool trunc)
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "ID", id,
                   "Image", c->image_ref ? c->image_ref : "", "Command",
                   rows[i].command, "CreatedAt", c->created ? c->created : "",
-                  "RunningFor", created, "State", c->status, "Status", status,
+                  "RunningFor", created, "State", state_of(c), "Status", status,
                   "Names", c->name ? c->name : "", "ExitCode", c->exit_code);
+    if (c->unreadable)
+      json_object_set_new(o, "Error", json_string(c->unreadable));
     json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
     putchar('\n');
     json_decref(o);
@@ -406,15 +464,23 @@ WB_COMMAND(ps, "ps", "List containers")
   size_t n = 0, total = strv_len(dirs);
   struct ps_row *rows = xzalloc((total ? total : 1) * sizeof *rows);
   for (size_t i = 0; i < total; i++) {
-    struct wb_container *c = load_brief(dirs[i]);
+    struct wb_container *c = load_brief(ctx->root, dirs[i]);
     if (!c)
       continue;
+    /* A --rm container that ended unwatched (its state says running, it
+     * reads as exited) is removed, not listed. */
+    if (c->auto_remove && strcmp(c->status, "exited") == 0 &&
+        wb_container_collect_ended(ctx, c->id)) {
+      wb_container_free(c);
+      continue;
+    }
     if ((!all && !wb_container_running(c)) || !matches(&f, c)) {
       wb_container_free(c);
       continue;
     }
     rows[n].c = c;
-    rows[n].command = format_command(c->argv, trunc);
+    rows[n].command =
+        c->unreadable ? xstrdup("") : format_command(c->argv, trunc);
     n++;
   }
   qsort(rows, n, sizeof *rows, newest_first);

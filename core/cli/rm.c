@@ -1,4 +1,5 @@
 /* rm: remove containers; a running one only with -f. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 
@@ -12,8 +13,37 @@ static const char usage_text[] =
     "\n"
     "Remove containers: their root file system, logs, cgroup and state.\n"
     "\n"
-    "  -f, --force     kill and remove a running container\n"
+    "  -f, --force     kill and remove a running container, or one whose\n"
+    "                  state cannot be read\n"
     "  -v, --volumes   also remove the container's anonymous volumes\n";
+
+static int rm_one(struct wb_context *ctx, const char *ref, bool force,
+                  bool volumes, wb_error *err)
+{
+  cleanup_container struct wb_container *ct = NULL;
+  int r = wb_container_load_any(ctx->root, ref, &ct, err);
+  if (r < 0)
+    return r;
+  if (ct->unreadable && !force)
+    /* Its processes may be running: nothing says they are not. */
+    return wb_error_set(err, -EBADMSG,
+                        "cannot remove container %s: its state cannot be "
+                        "read (%s); use rm -f",
+                        ref, ct->unreadable);
+  wb_container_refresh(ct);
+  if (wb_container_running(ct) && !force)
+    return wb_error_set(err, -EBUSY,
+                        "cannot remove container %s: it is running; stop "
+                        "it first or use rm -f",
+                        ref);
+  /* A stopped container's monitor may still be recording its end. */
+  if (!force)
+    wb_container_wait_ended(ct, 10000);
+  r = wb_container_force_remove(ctx, ct, err);
+  if (r == 0 && volumes && !ct->unreadable)
+    r = wb_volume_remove_anonymous(ctx->root, ct, err);
+  return r;
+}
 
 WB_COMMAND(rm, "rm", "Remove one or more containers")
 {
@@ -41,24 +71,7 @@ WB_COMMAND(rm, "rm", "Remove one or more containers")
   int failed = 0;
   for (int i = optind; i < argc; i++) {
     cleanup_error wb_error e = WB_ERROR_INIT;
-    cleanup_container struct wb_container *ct = NULL;
-    int r = wb_container_load(ctx->root, argv[i], &ct, &e);
-    if (r == 0) {
-      wb_container_refresh(ct);
-      if (wb_container_running(ct) && !force)
-        r = wb_error_set(&e, -EBUSY,
-                         "cannot remove container %s: it is running; stop "
-                         "it first or use rm -f",
-                         argv[i]);
-    }
-    /* A stopped container's monitor may still be recording its end. */
-    if (r == 0 && !force)
-      wb_container_wait_ended(ct, 10000);
-    if (r == 0)
-      r = wb_container_force_remove(ctx, ct, &e);
-    if (r == 0 && volumes)
-      r = wb_volume_remove_anonymous(ctx->root, ct, &e);
-    if (r < 0) {
+    if (rm_one(ctx, argv[i], force, volumes, &e) < 0) {
       fprintf(stderr, "whalebox: %s\n", e.msg);
       failed = 1;
       continue;

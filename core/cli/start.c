@@ -1,34 +1,34 @@
 /* start: run a stopped container again on the same root file system (its
  * changes kept), detached under a new monitor or attached with -a. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../container/control.h"
 #include "../container/foreground.h"
+#include "../container/freeze.h"
+#include "../container/lock.h"
 #include "../container/monitor.h"
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
 #include "commands.h"
 
-static int start_one(struct wb_context *ctx, const char *ref, bool attach,
-                     bool interactive, wb_error *err)
+/* Under the container's lock, so that of concurrent starts one starts it
+ * and the others find it running (and succeed, as Docker's do). */
+static int start_locked(struct wb_context *ctx, struct wb_container *c,
+                        bool attach, bool interactive, wb_error *err)
 {
-  cleanup_container struct wb_container *c = NULL;
-  int r = wb_container_load(ctx->root, ref, &c, err);
-  if (r < 0)
-    return r;
+  wb_container_end_stale_freeze(ctx, c);
+  /* Ended with nobody to record it (its monitor was killed): record it,
+   * and remove its cgroup, before starting afresh. */
+  int r = wb_container_reconcile(ctx, c, err);
+  if (r != 0)
+    return r < 0 ? r
+                 : wb_error_set(err, -ENOENT, "no such container: %s", c->name);
   wb_container_refresh(c);
   if (wb_container_running(c))
     return 0;
-  /* The last run's monitor may still be recording its end (and removing
-   * its cgroup): let it finish, then start from what it wrote. */
-  if (wb_container_wait_ended(c, 10000) < 0)
-    return wb_error_set(err, -EBUSY,
-                        "container %s is still stopping; try again", ref);
-  r = wb_container_reload(ctx->root, &c, err);
-  if (r < 0)
-    return r;
   c->interactive = interactive || (attach && c->interactive);
   if (attach) {
     c->detach = false;
@@ -38,6 +38,33 @@ static int start_one(struct wb_context *ctx, const char *ref, bool attach,
   if (!c->log_driver)
     c->log_driver = xstrdup(ctx->driver_arg[WB_PLUGIN_LOG]);
   return wb_monitor_start(ctx, c, false, err);
+}
+
+static int start_one(struct wb_context *ctx, const char *ref, bool attach,
+                     bool interactive, wb_error *err)
+{
+  for (;;) {
+    cleanup_container struct wb_container *c = NULL;
+    int r = wb_container_load_locked(ctx->root, ref, &c, err);
+    if (r < 0)
+      return r;
+    /* The last run's monitor may still be recording its end (and removing
+     * its cgroup): let it finish, without the lock it needs for that,
+     * then start from what it wrote. */
+    bool recording = wb_container_running(c) &&
+                     !wb_proc_alive(c->pid, c->start_time) &&
+                     wb_proc_alive(c->monitor_pid, c->monitor_start_time);
+    if (recording) {
+      wb_container_unlock(c);
+      if (wb_container_wait_ended(c, 10000) < 0)
+        return wb_error_set(err, -EBUSY,
+                            "container %s is still stopping; try again", ref);
+      continue;
+    }
+    r = start_locked(ctx, c, attach, interactive, err);
+    wb_container_unlock(c);
+    return r;
+  }
 }
 
 WB_COMMAND(start, "start", "Start stopped containers")

@@ -1,12 +1,46 @@
 /* stop, kill, restart: signals to running containers. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../container/control.h"
+#include "../container/freeze.h"
+#include "../container/lock.h"
 #include "../util/cleanup.h"
 #include "commands.h"
+
+/* Under the lock, c fresh: thawed first (a frozen process handles no
+ * signal, not even SIGKILL on cgroup v1), then signalled. */
+static int signal_locked(struct wb_context *ctx, struct wb_container *c,
+                         int sig, wb_error *err)
+{
+  wb_container_thaw_any(ctx, c);
+  return wb_container_signal(c, sig, err);
+}
+
+/* After the container ended: its end is recorded, by its monitor or, when
+ * its monitor is gone (an orphan), by us; a --rm container is removed.
+ * An end that cannot be recorded (a full disk) is an error, not a
+ * success that leaves the state saying "running". */
+static int settle_end(struct wb_context *ctx, const char *ref, wb_error *err)
+{
+  cleanup_container struct wb_container *c = NULL;
+  int r = wb_container_load_locked(ctx->root, ref, &c, err);
+  if (r == -ENOENT)
+    return 0; /* a --rm container that removed itself */
+  if (r < 0)
+    return r;
+  r = wb_container_reconcile(ctx, c, err);
+  wb_container_unlock(c);
+  if (r < 0)
+    return wb_error_prefix(err,
+                           "container %s stopped, but its end could not "
+                           "be recorded",
+                           ref);
+  return 0;
+}
 
 /* SIGTERM, then SIGKILL after `grace` seconds; returns when the exit is
  * recorded. */
@@ -14,19 +48,23 @@ static int stop_one(struct wb_context *ctx, const char *ref, int grace,
                     wb_error *err)
 {
   cleanup_container struct wb_container *c = NULL;
-  int r = wb_container_load(ctx->root, ref, &c, err);
+  int r = wb_container_load_locked(ctx->root, ref, &c, err);
   if (r < 0)
     return r;
   wb_container_refresh(c);
-  if (!wb_container_running(c))
-    return 0; /* as Docker: stopping a stopped container succeeds */
-  if (wb_container_signal(c, SIGTERM, NULL) == 0 &&
-      wb_container_wait_ended(c, grace * 1000) == 0)
-    return 0;
-  wb_container_signal(c, SIGKILL, NULL);
-  if (wb_container_wait_ended(c, 10000) < 0)
-    return wb_error_set(err, -ETIMEDOUT, "container %s did not stop", ref);
-  return 0;
+  bool running = wb_container_running(c);
+  int sent = running ? signal_locked(ctx, c, SIGTERM, NULL) : -ESRCH;
+  /* Not held while waiting: the monitor takes it to record the end. */
+  wb_container_unlock(c);
+  if (!running)
+    return settle_end(ctx, ref, err); /* as Docker: stopping a stopped
+                                         container succeeds */
+  if (sent < 0 || wb_container_wait_ended(c, grace * 1000) < 0) {
+    wb_container_signal(c, SIGKILL, NULL);
+    if (wb_container_wait_ended(c, 10000) < 0)
+      return wb_error_set(err, -ETIMEDOUT, "container %s did not stop", ref);
+  }
+  return settle_end(ctx, ref, err);
 }
 
 static int parse_grace(const char *text, int *out, wb_error *err)
@@ -125,21 +163,27 @@ WB_COMMAND(restart, "restart", "Stop and start containers again")
   return stop_main(ctx, argc, argv, err, true);
 }
 
+static int kill_one(struct wb_context *ctx, const char *ref, int sig,
+                    wb_error *err)
+{
+  cleanup_container struct wb_container *c = NULL;
+  int r = wb_container_load_locked(ctx->root, ref, &c, err);
+  if (r < 0)
+    return r;
+  wb_container_refresh(c);
+  if (!wb_container_running(c))
+    r = wb_error_set(err, -ESRCH, "cannot kill container %s: it is not running",
+                     ref);
+  else
+    r = signal_locked(ctx, c, sig, err);
+  wb_container_unlock(c);
+  return r;
+}
+
 static int do_kill(struct wb_context *ctx, const char *ref, void *arg)
 {
   cleanup_error wb_error e = WB_ERROR_INIT;
-  cleanup_container struct wb_container *c = NULL;
-  int r = wb_container_load(ctx->root, ref, &c, &e);
-  if (r == 0) {
-    wb_container_refresh(c);
-    if (!wb_container_running(c))
-      r = wb_error_set(&e, -ESRCH,
-                       "cannot kill container %s: it is not "
-                       "running",
-                       ref);
-    else
-      r = wb_container_signal(c, *(int *)arg, &e);
-  }
+  int r = kill_one(ctx, ref, *(int *)arg, &e);
   if (r < 0) {
     fprintf(stderr, "whalebox: %s\n", e.msg);
     return r;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../container/control.h"
+#include "../container/lock.h"
 #include "../limits_parse.h"
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
@@ -183,14 +184,10 @@ static void set_string(const char **field, const char *value)
   *field = xstrdup(value);
 }
 
-static int update_one(struct wb_context *ctx, const char *ref,
-                      const struct wb_limits *change, const char *memory_text,
-                      wb_error *err)
+static int update_locked(struct wb_context *ctx, const char *ref,
+                         struct wb_container *c, const struct wb_limits *change,
+                         const char *memory_text, wb_error *err)
 {
-  cleanup_container struct wb_container *c = NULL;
-  int r = wb_container_load(ctx->root, ref, &c, err);
-  if (r < 0)
-    return r;
   wb_container_refresh(c);
   struct wb_limits merged = limits_merge(&c->limits, change);
   if (change->memory && !change->memory_swap && merged.memory_swap > 0 &&
@@ -200,7 +197,7 @@ static int update_one(struct wb_context *ctx, const char *ref,
                         "memory+swap limit of container %s (%lld bytes); "
                         "update --memory-swap at the same time",
                         memory_text, ref, (long long)merged.memory_swap);
-  r = wb_limits_check(&merged, err);
+  int r = wb_limits_check(&merged, err);
   if (r < 0)
     return r;
   if (wb_container_running(c)) {
@@ -217,11 +214,6 @@ static int update_one(struct wb_context *ctx, const char *ref,
       limits_restore(ops, drv->data, &cg, change, &c->limits);
       return wb_error_prefix(err, "cannot update container %s", ref);
     }
-    /* Its monitor may have recorded the exit meanwhile: save over the
-     * freshest state, not the one read above. */
-    r = wb_container_reload(ctx->root, &c, err);
-    if (r < 0)
-      return r;
   }
   /* c->limits owns its strings: copy the new ones in. */
   const char *cpus = c->limits.cpuset_cpus, *mems = c->limits.cpuset_mems;
@@ -231,6 +223,21 @@ static int update_one(struct wb_context *ctx, const char *ref,
   set_string(&c->limits.cpuset_cpus, change->cpuset_cpus);
   set_string(&c->limits.cpuset_mems, change->cpuset_mems);
   return wb_container_save(c, true, err);
+}
+
+/* Under the container's lock: its monitor does not record the end
+ * meanwhile, so the state saved is the freshest. */
+static int update_one(struct wb_context *ctx, const char *ref,
+                      const struct wb_limits *change, const char *memory_text,
+                      wb_error *err)
+{
+  cleanup_container struct wb_container *c = NULL;
+  int r = wb_container_load_locked(ctx->root, ref, &c, err);
+  if (r < 0)
+    return r;
+  r = update_locked(ctx, ref, c, change, memory_text, err);
+  wb_container_unlock(c);
+  return r;
 }
 
 WB_COMMAND(update, "update", "Update the resource limits of containers")

@@ -71,6 +71,19 @@ struct wb_container {
   /* Why the last start failed, or why its output was not all logged
    * (Docker's State.Error); NULL when nothing went wrong. */
   char *error;
+
+  /* Frozen (pause, or commit's --pause): recorded before the cgroup is
+   * frozen.  pause_pid/pause_start_time name the commit that froze it and
+   * will thaw it (0 for `pause`, which lasts until `unpause`); a lease
+   * whose holder is gone is void (freeze.c). */
+  bool paused;
+  pid_t pause_pid;
+  unsigned long long pause_start_time;
+
+  /* Set when state.json cannot be read (empty, garbage, missing): why.
+   * Only id, dir, name and what the sidecar says are known then, and the
+   * status is "unknown" (wb_container_load_any). */
+  char *unreadable;
 };
 
 struct wb_container *wb_container_new(void);
@@ -129,16 +142,52 @@ int wb_container_read_state(const char *path, char **text, size_t *len,
                             wb_error *err);
 /* The same, parsed; NULL when missing or unreadable. */
 json_t *wb_container_state_json(const char *path);
-/* Find by full id, unique id prefix or name. -ENOENT: "no such container". */
+/* Find by full id, unique id prefix or name. -ENOENT: "no such container";
+ * -EBADMSG when its state cannot be read (the message says rm -f removes
+ * it). */
 int wb_container_load(const char *root, const char *ref,
                       struct wb_container **out, wb_error *err);
+/* The same, but a container whose state cannot be read is still found:
+ * then (*out)->unreadable says why, status is "unknown", and only what
+ * does not need the state is filled in (id, dir, transient, name from the
+ * name index, drivers and cgroup parent from the sidecar). */
+int wb_container_load_any(const char *root, const char *ref,
+                          struct wb_container **out, wb_error *err);
+/* A container known only by its state directory, as load_any fills it. */
+struct wb_container *wb_container_unreadable(const char *root, const char *dir,
+                                             const char *why);
+/* For listings, the container of state directory `dir` whose state the
+ * caller could not read: as wb_container_unreadable fills it, or loaded
+ * after all (it was being written), or NULL when it is no container (gone
+ * meanwhile, or being created: its creator holds its lock). */
+struct wb_container *wb_container_unreadable_at(const char *root,
+                                                const char *dir);
+/* Which container `ref` (name, full id, unique id prefix) is, without
+ * reading its state: its id and state directory. */
+int wb_container_resolve(const char *root, const char *ref, char **id,
+                         char **dir, wb_error *err);
+/* The name that the name index gives container `id`, or NULL. */
+char *wb_container_indexed_name(const char *root, const char *id);
 /* Load by full 64-hex id (no name or prefix lookup). */
 int wb_container_load_id(const char *root, const char *id,
                          struct wb_container **out, wb_error *err);
 /* Ids of all containers (NULL-terminated, maybe empty). */
 int wb_container_list_ids(const char *root, char ***ids, wb_error *err);
-/* The same as their state directories, on disk and in the runroot. */
+/* The same as their state directories, on disk and in the runroot.  What
+ * a removal cut short left (trash_path) is finished on the way. */
 int wb_container_list_dirs(const char *root, char ***dirs, wb_error *err);
+/* Where c's state directory goes to be removed: <parent>/.trash-<id>,
+ * beside it, so one rename takes the whole container out of sight. */
+char *wb_container_trash_path(const struct wb_container *c);
+
+/* ---- the sidecar (container/sidecar.c) ---- */
+/* <dir>/sidecar, written once at create before the name is claimed:
+ * what removing the container needs when state.json cannot be read (its
+ * drivers and cgroup parent), in a fixed line format. */
+int wb_sidecar_write(const struct wb_container *c, wb_error *err);
+/* Fill c's drivers and cgroup parent from it; -ENOENT or -EBADMSG when it
+ * is missing or incomplete (creation stopped before it was written). */
+int wb_sidecar_read(const char *dir, struct wb_container *c);
 
 /* ---- process identity (container/proc.c) ---- */
 /* Start time of pid (field 22 of /proc/PID/stat), 0 if gone. */

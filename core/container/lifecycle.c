@@ -17,6 +17,7 @@
 #include "../volume/volume.h"
 #include "etcfiles.h"
 #include "exec_stub.h"
+#include "lock.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -107,6 +108,29 @@ static int claim_some_name(struct wb_context *ctx, struct wb_container *c,
   }
 }
 
+/* c's state directory, locked by this process, with its sidecar.  Made
+ * before the name is claimed, so that a name always points to a
+ * directory: a create killed at any instant leaves either nothing, or a
+ * directory that `ps -a` lists and `rm -f` removes. */
+static int make_state_dir(struct wb_container *c, const char *cdir,
+                          wb_error *err)
+{
+  c->dir = path_join(cdir, c->id);
+  int r = 0;
+  if (mkdir(c->dir, 0700) < 0)
+    r = wb_error_set(err, errno, "mkdir %s", c->dir);
+  else if ((r = wb_container_lock(c, err)) == 0)
+    r = wb_sidecar_write(c, err);
+  if (r < 0) {
+    if (r != -EEXIST)
+      rm_rf(c->dir, NULL);
+    wb_container_unlock_all(c);
+    free(c->dir);
+    c->dir = NULL;
+  }
+  return r;
+}
+
 int wb_container_create(struct wb_context *ctx, struct wb_container *c,
                         wb_error *err)
 {
@@ -143,20 +167,14 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
   r = mkdir_p(cdir, 0700, err);
   if (r < 0)
     return r;
-  r = claim_some_name(ctx, c, err);
+  r = make_state_dir(c, cdir, err);
   if (r < 0)
     return r;
-  c->dir = path_join(cdir, c->id);
-  if (mkdir(c->dir, 0700) < 0) {
-    r = wb_error_set(err, errno, "mkdir %s", c->dir);
-    free(c->dir);
-    c->dir = NULL;
-    wb_container_release_name(ctx->root, c->name, c->id);
-    return r;
-  }
-  /* From here on, state.json exists so `rm -f` can clean up after a
-   * crash; every failure below goes through wb_container_delete(). */
-  r = wb_container_save(c, false, err);
+  r = claim_some_name(ctx, c, err);
+  /* From here on every failure goes through wb_container_delete(), which
+   * releases the name only if it is this container's. */
+  if (r == 0)
+    r = wb_container_save(c, false, err);
   /* A --rm container is never started twice: its first process makes
    * these files in memory (wb_etc_files_in_memory), unless it has a user
    * namespace (its root file system is mounted before it runs). */
@@ -175,6 +193,7 @@ int wb_container_create(struct wb_context *ctx, struct wb_container *c,
   if (r < 0) {
     cleanup_error wb_error ignored = WB_ERROR_INIT;
     wb_container_delete(ctx, c, &ignored);
+    wb_container_unlock_all(c);
   }
   return r;
 }
@@ -252,6 +271,14 @@ static int make_cgroup(const struct wb_driver *cgroup,
 {
   const struct wb_cgroup_ops *cg = cgroup->ops;
   int r = cg->create(cgroup->data, cgid, err);
+  if (r == -EEXIST) {
+    /* Left by a start or a monitor that was killed: the container is not
+     * running (we hold its lock), so nothing in it is of this start. */
+    wb_error_clear(err);
+    r = cg->destroy(cgroup->data, cgid, err);
+    if (r == 0)
+      r = cg->create(cgroup->data, cgid, err);
+  }
   if (r < 0)
     return r;
   r = cg->apply(cgroup->data, cgid, &c->limits, err);
@@ -263,8 +290,8 @@ static int make_cgroup(const struct wb_driver *cgroup,
   return r;
 }
 
-int wb_container_start(struct wb_context *ctx, struct wb_container *c,
-                       struct wb_process *p, wb_error *err)
+static int start_locked(struct wb_context *ctx, struct wb_container *c,
+                        struct wb_process *p, wb_error *err)
 {
   if (wb_userns_check_state(&c->sec, c->name, err) < 0)
     return -EINVAL;
@@ -350,6 +377,7 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
     c->started_at = wb_now_rfc3339();
     c->exit_code = -1;
     c->oom_killed = false;
+    c->paused = false;
     free(c->finished_at);
     c->finished_at = NULL;
     r = wb_container_save(c, c->detach, err);
@@ -384,8 +412,22 @@ int wb_container_start(struct wb_context *ctx, struct wb_container *c,
   return r;
 }
 
-int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
-                        int status, wb_error *err)
+int wb_container_start(struct wb_context *ctx, struct wb_container *c,
+                       struct wb_process *p, wb_error *err)
+{
+  int r = wb_container_lock(c, err);
+  if (r < 0)
+    return r;
+  r = start_locked(ctx, c, p, err);
+  /* The container runs unlocked: its monitor (or foreground run) takes
+   * the lock again to record its end, and stop, kill, rm... must get it
+   * meanwhile. */
+  wb_container_unlock_all(c);
+  return r;
+}
+
+static int exited_locked(struct wb_context *ctx, struct wb_container *c,
+                         int status, wb_error *err)
 {
   struct wb_driver *cgroup;
   int r = wb_container_cgroup(ctx, c, &cgroup, err);
@@ -411,6 +453,7 @@ int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
   free(c->finished_at);
   c->finished_at = wb_now_rfc3339();
   c->pid = 0;
+  c->paused = false;
   if (c->auto_remove)
     return r;
   /* `update` may have recorded new limits while the container ran (in a
@@ -428,15 +471,43 @@ int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
   return r < 0 ? r : s;
 }
 
-int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
-                        wb_error *err)
+int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
+                        int status, wb_error *err)
+{
+  int r = wb_container_lock(c, err);
+  if (r < 0)
+    return r;
+  r = exited_locked(ctx, c, status, err);
+  wb_container_unlock(c);
+  return r;
+}
+
+/* The state directory out of sight in one rename, then its name, then the
+ * files: a removal cut short leaves either a container that is still
+ * listed (and rm -f finishes), or a .trash- directory that the next
+ * listing removes (wb_container_list_dirs). */
+static int remove_state_dir(struct wb_context *ctx, struct wb_container *c,
+                            wb_error *err)
+{
+  cleanup_free char *trash = wb_container_trash_path(c);
+  if (rename(c->dir, trash) < 0)
+    return errno == ENOENT
+               ? 0
+               : wb_error_set(err, errno, "rename %s to %s", c->dir, trash);
+  if (c->name)
+    wb_container_release_name(ctx->root, c->name, c->id);
+  cleanup_error wb_error left = WB_ERROR_INIT;
+  if (rm_rf(trash, &left) < 0)
+    wb_log(WB_LOG_WARN, "container %.12s is removed, but not all of %s: %s",
+           c->id, trash, left.msg);
+  return 0;
+}
+
+static int delete_locked(struct wb_context *ctx, struct wb_container *c,
+                         wb_error *err)
 {
   int ret = 0;
   struct wb_driver *cgroup = NULL, *storage = NULL;
-  /* Never got as far as its directory (e.g. the name was taken): nothing
-   * of it exists, and nothing of another container may be touched. */
-  if (!c->dir)
-    return 0;
   if (c->cgroup_driver && wb_container_cgroup(ctx, c, &cgroup, err) == 0) {
     const struct wb_cgroup_ops *cg = cgroup->ops;
     struct wb_cgroup cgid = cgroup_of(c);
@@ -459,29 +530,105 @@ int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
     if (rm_rf(sdir, err) < 0)
       ret = -1;
   }
-  if (c->dir && ret == 0 && rm_rf(c->dir, err) < 0)
+  if (ret == 0 && remove_state_dir(ctx, c, err) < 0)
     ret = -1;
   wb_log_phase("delete: state removed");
-  if (ret == 0 && c->name)
-    wb_container_release_name(ctx->root, c->name, c->id);
   return ret < 0 ? (err && err->code ? -err->code : -EIO) : 0;
+}
+
+int wb_container_delete(struct wb_context *ctx, struct wb_container *c,
+                        wb_error *err)
+{
+  /* Never got as far as its directory (e.g. the name was taken): nothing
+   * of it exists, and nothing of another container may be touched. */
+  if (!c->dir)
+    return 0;
+  cleanup_error wb_error lerr = WB_ERROR_INIT;
+  int r = wb_container_lock(c, &lerr);
+  if (r == -ENOENT)
+    return 0; /* removed meanwhile */
+  if (r < 0)
+    return wb_error_set(err, -lerr.code, "%s", lerr.msg);
+  r = delete_locked(ctx, c, err);
+  wb_container_unlock(c);
+  return r;
+}
+
+static bool monitor_alive(const struct wb_container *c)
+{
+  return wb_proc_alive(c->monitor_pid, c->monitor_start_time);
+}
+
+bool wb_container_end_unrecorded(const struct wb_container *c)
+{
+  return wb_container_running(c) && !wb_proc_alive(c->pid, c->start_time) &&
+         !monitor_alive(c);
 }
 
 void wb_container_refresh(struct wb_container *c)
 {
   if (!wb_container_running(c))
     return;
-  bool alive = wb_proc_alive(c->pid, c->start_time);
-  /* The monitor (or the foreground runtime) records the exit; without it
-   * the exit code is lost, so the container counts as exited. */
-  bool watched = c->monitor_pid <= 0 ||
-                 wb_proc_alive(c->monitor_pid, c->monitor_start_time);
-  if (alive && watched)
+  /* A commit that died holding its freeze: its watcher thaws the cgroup
+   * (freeze.c), and the lease means nothing any more. */
+  if (c->paused && c->pause_pid > 0 &&
+      !wb_proc_alive(c->pause_pid, c->pause_start_time))
+    c->paused = false;
+  /* Alive is running, with or without its monitor: a container whose
+   * monitor (or foreground run) was killed keeps running, and stop, kill
+   * and rm reach it by its pid. */
+  if (wb_proc_alive(c->pid, c->start_time))
     return;
+  /* Ended, and its monitor is recording that: running until the exit code
+   * is written, so the state goes from running to exited with its code,
+   * never through an unknown one. */
+  if (monitor_alive(c))
+    return;
+  /* Ended with nobody left to record it: the exit code is lost. */
   free(c->status);
   c->status = xstrdup("exited");
-  if (!watched)
-    c->exit_code = -1;
+  c->exit_code = -1;
+  c->paused = false;
+}
+
+/* The container's cgroup thawed (whatever froze it) and removed, best
+ * effort: what is left of an orphan's processes dies with it. */
+static int remove_cgroup(struct wb_context *ctx, const struct wb_container *c,
+                         wb_error *err)
+{
+  struct wb_driver *cgroup;
+  int r = wb_container_cgroup(ctx, c, &cgroup, err);
+  if (r < 0)
+    return r;
+  const struct wb_cgroup_ops *cg = cgroup->ops;
+  struct wb_cgroup cgid = cgroup_of(c);
+  if (cg->freeze) {
+    cleanup_error wb_error ignored = WB_ERROR_INIT;
+    cg->freeze(cgroup->data, &cgid, 0, &ignored);
+  }
+  return cg->destroy(cgroup->data, &cgid, err);
+}
+
+int wb_container_reconcile(struct wb_context *ctx, struct wb_container *c,
+                           wb_error *err)
+{
+  if (!wb_container_end_unrecorded(c))
+    return 0;
+  int r = remove_cgroup(ctx, c, err);
+  if (r < 0)
+    return r;
+  if (c->auto_remove) {
+    r = wb_container_discard(ctx, c, err);
+    return r < 0 ? r : 1;
+  }
+  free(c->status);
+  c->status = xstrdup("exited");
+  c->exit_code = -1;
+  c->pid = 0;
+  c->paused = false;
+  free(c->finished_at);
+  c->finished_at = wb_now_rfc3339();
+  return wb_container_save(c, true, err);
 }
 
 int wb_container_discard(struct wb_context *ctx, struct wb_container *c,

@@ -19,6 +19,7 @@
 #include "../util/fs.h"
 #include "../util/log.h"
 #include "../util/xalloc.h"
+#include "lock.h"
 #include "sync.h"
 
 /* whalebox-monitor: next to this binary (a build tree), else installed. */
@@ -361,6 +362,10 @@ int wb_monitor_start(struct wb_context *ctx, struct wb_container *c,
     monitor_main(ctx, c, remove_on_failure, monitor, sv[1]);
   }
   close(sv[1]);
+  /* The monitor-to-be shares the container's lock (lock.h) and keeps it
+   * until it execs: let go of ours, so that whatever we do next on a
+   * failure waits until it has cleaned up. */
+  wb_container_unlock_all(c);
   cleanup_close int report = sv[0];
   int st;
   while (waitpid(mid, &st, 0) < 0 && errno == EINTR)

@@ -15,6 +15,7 @@
 #include "../util/fs.h"
 #include "../util/xalloc.h"
 #include "container.h"
+#include "lock.h"
 #include "tmpfs.h"
 
 struct wb_container *wb_container_new(void)
@@ -56,6 +57,7 @@ void wb_container_free(struct wb_container *c)
   free(c->started_at);
   free(c->finished_at);
   free(c->error);
+  free(c->unreadable);
   wb_security_clear(&c->sec);
   free(c);
 }
@@ -87,6 +89,32 @@ static char *names_dir(const char *root)
   return path_join(run, "names");
 }
 
+static char *state_dir_of(const char *root, const char *id, bool *transient);
+
+/* Take `name` if it points to a container that is gone (its removal was
+ * cut short between moving its state away and releasing the name, or an
+ * older version claimed names before making the directory): such a name
+ * is free.  Under a lock on names/ so that two claimers never both take
+ * it; the common claim needs no lock. */
+static bool take_dangling_name(const char *root, const char *dir,
+                               const char *name, const char *id)
+{
+  cleanup_close int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock < 0 || flock(lock, LOCK_EX) < 0)
+    return false;
+  cleanup_free char *link = path_join(dir, name);
+  char holder[80];
+  ssize_t n = readlink(link, holder, sizeof holder - 1);
+  if (n != 64)
+    return false;
+  holder[n] = '\0';
+  bool transient;
+  cleanup_free char *sdir = state_dir_of(root, holder, &transient);
+  if (sdir || !wb_container_id_valid(holder) || unlink(link) < 0)
+    return false;
+  return symlink(id, link) == 0;
+}
+
 int wb_container_claim_name(const char *root, const char *name, const char *id,
                             wb_error *err)
 {
@@ -100,6 +128,8 @@ int wb_container_claim_name(const char *root, const char *name, const char *id,
     return 0;
   if (errno != EEXIST)
     return wb_error_set(err, errno, "claim name %s", name);
+  if (take_dangling_name(root, dir, name, id))
+    return 0;
   char holder[80] = "";
   ssize_t n = readlink(link, holder, sizeof holder - 1);
   holder[n > 0 ? n : 0] = '\0';
@@ -187,6 +217,26 @@ static json_t *to_json(const struct wb_container *c)
       "FinishedAt", c->finished_at);
 }
 
+/* State.Paused and State.PausedBy (who will thaw it), beside the fields
+ * of to_json. */
+static void pause_to_json(json_t *state, const struct wb_container *c)
+{
+  json_object_set_new(state, "Paused", json_boolean(c->paused));
+  if (c->paused && c->pause_pid > 0)
+    json_object_set_new(state, "PausedBy",
+                        json_pack("{s:i, s:I}", "Pid", (int)c->pause_pid,
+                                  "StartTime",
+                                  (json_int_t)c->pause_start_time));
+}
+
+static void pause_from_json(struct wb_container *c, json_t *state)
+{
+  c->paused = json_is_true(json_object_get(state, "Paused"));
+  json_t *by = json_object_get(state, "PausedBy");
+  c->pause_pid = (pid_t)json_integer_value(json_object_get(by, "Pid"));
+  c->pause_start_time = json_integer_value(json_object_get(by, "StartTime"));
+}
+
 /* Rewrite state.json in place, under an exclusive flock on the file that
  * readers share (wb_container_read_state): no new inode and no rename.
  * On ext4 a rename over an existing file also forces the new data to disk
@@ -263,18 +313,23 @@ int wb_container_save(const struct wb_container *c, bool durable, wb_error *err)
   if (c->error)
     json_object_set_new(json_object_get(j, "State"), "Error",
                         json_string(c->error));
+  pause_to_json(json_object_get(j, "State"), c);
   cleanup_free char *text = json_dumps(j, JSON_COMPACT);
   json_decref(j);
   cleanup_free char *path = path_join(c->dir, "state.json");
-  /* Writers take the container directory's lock, so two commands never
-   * interleave; readers take a shared lock on the file (an in-place
+  /* Writers hold the container's lock (lock.h), the directory's flock, so
+   * two commands never interleave; one that does not hold it yet takes it
+   * for the write.  Readers take a shared lock on the file (an in-place
    * rewrite) and are indifferent to a rename (atomic). */
-  cleanup_close int lock = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (lock < 0)
-    return wb_error_set(err, errno, "open %s", c->dir);
-  while (flock(lock, LOCK_EX) < 0)
-    if (errno != EINTR)
-      return wb_error_set(err, errno, "lock %s", c->dir);
+  cleanup_close int lock = -1;
+  if (!wb_container_lock_held(c->id)) {
+    lock = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock < 0)
+      return wb_error_set(err, errno, "open %s", c->dir);
+    while (flock(lock, LOCK_EX) < 0)
+      if (errno != EINTR)
+        return wb_error_set(err, errno, "lock %s", c->dir);
+  }
   /* A durable save keeps the rename: it must survive a crash of the host,
    * which an in-place rewrite cannot promise. */
   if (!durable) {
@@ -367,49 +422,89 @@ static int from_json(struct wb_container *c, json_t *j)
   c->started_at = json_dup(s, "StartedAt");
   c->finished_at = json_dup(s, "FinishedAt");
   c->error = json_dup(s, "Error");
+  pause_from_json(c, s);
   if (!c->status)
     c->status = xstrdup("created");
   return 0;
 }
 
-int wb_container_load_id(const char *root, const char *id,
-                         struct wb_container **out, wb_error *err)
+/* The state directory of container `id`: on disk first (most containers
+ * are there, and a transient one never is), else in the runroot.  NULL
+ * when neither exists. */
+static char *state_dir_of(const char *root, const char *id, bool *transient)
 {
-  /* On disk first: most containers are there, and a transient one is
-   * never on disk. */
-  bool transient = false;
+  struct stat st;
   cleanup_free char *cdir = wb_containers_dir(root);
-  cleanup_free char *dir = path_join(cdir, id);
+  char *dir = path_join(cdir, id);
+  if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+    *transient = false;
+    return dir;
+  }
+  free(dir);
+  cleanup_free char *tdir = transient_dir(root);
+  dir = path_join(tdir, id);
+  if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+    *transient = true;
+    return dir;
+  }
+  free(dir);
+  return NULL;
+}
+
+/* Parse <dir>/state.json.  -EBADMSG, with *why (no "container X" in it),
+ * when it cannot be read: missing (a create cut short), empty, garbage. */
+static int load_at(const char *dir, bool transient, struct wb_container **out,
+                   char **why)
+{
   cleanup_free char *path = path_join(dir, "state.json");
   cleanup_free char *text = NULL;
-  cleanup_error wb_error disk = WB_ERROR_INIT;
-  int r = wb_container_read_state(path, &text, NULL, &disk);
-  if (r < 0 && r != -ENOENT)
-    return wb_error_set(err, -disk.code, "%s", disk.msg);
+  cleanup_error wb_error rerr = WB_ERROR_INIT;
+  int r = wb_container_read_state(path, &text, NULL, &rerr);
   if (r == -ENOENT) {
-    transient = true;
-    free(dir);
-    free(path);
-    cleanup_free char *tdir = transient_dir(root);
-    dir = path_join(tdir, id);
-    path = path_join(dir, "state.json");
-    r = wb_container_read_state(path, &text, NULL, err);
-    if (r < 0)
-      return r;
+    *why = xasprintf("%s is missing (its creation was interrupted)", path);
+    return -EBADMSG;
+  }
+  if (r < 0) {
+    *why = xstrdup(rerr.msg);
+    return -EBADMSG;
   }
   json_error_t jerr;
   json_t *j = json_loads(text, 0, &jerr);
-  if (!j)
-    return wb_error_set(err, -EINVAL, "%s: %s", path, jerr.text);
+  if (!j) {
+    *why = xasprintf("%s: %s", path, jerr.text);
+    return -EBADMSG;
+  }
   cleanup_container struct wb_container *c = wb_container_new();
   r = from_json(c, j);
   json_decref(j);
-  if (r < 0)
-    return wb_error_set(err, -EINVAL, "%s: incomplete state", path);
-  c->dir = steal_pointer(&dir);
+  if (r < 0) {
+    *why = xasprintf("%s: incomplete state", path);
+    return -EBADMSG;
+  }
+  c->dir = xstrdup(dir);
   c->transient = transient;
   *out = steal_pointer(&c);
   return 0;
+}
+
+static int unreadable_error(const char *ref, const char *why, wb_error *err)
+{
+  return wb_error_set(err, -EBADMSG,
+                      "container %s has an unreadable state (%s); "
+                      "'whalebox rm -f %s' removes it",
+                      ref, why, ref);
+}
+
+int wb_container_load_id(const char *root, const char *id,
+                         struct wb_container **out, wb_error *err)
+{
+  bool transient = false;
+  cleanup_free char *dir = state_dir_of(root, id, &transient);
+  if (!dir)
+    return wb_error_set(err, -ENOENT, "no such container: %s", id);
+  cleanup_free char *why = NULL;
+  int r = load_at(dir, transient, out, &why);
+  return r < 0 ? unreadable_error(id, why, err) : 0;
 }
 
 static bool is_hex(const char *s)
@@ -425,17 +520,52 @@ bool wb_container_id_valid(const char *s)
   return strlen(s) == 64 && is_hex(s);
 }
 
-static int list_in(const char *cdir, char ***dirs, wb_error *err)
+#define TRASH_PREFIX ".trash-"
+
+char *wb_container_trash_path(const struct wb_container *c)
+{
+  cleanup_free char *parent = xstrdup(c->dir);
+  *strrchr(parent, '/') = '\0';
+  return xasprintf("%s/" TRASH_PREFIX "%s", parent, c->id);
+}
+
+/* Finish the removal of <cdir>/.trash-<id> that a killed `rm` (or run
+ * --rm) left: its name, then the rest.  Skipped while its remover still
+ * holds its lock. */
+static void sweep_trash(const char *root, const char *cdir, const char *entry)
+{
+  cleanup_free char *path = path_join(cdir, entry);
+  cleanup_close int lock = wb_dir_trylock(path);
+  if (lock < 0)
+    return;
+  cleanup_free char *state = path_join(path, "state.json");
+  json_t *j = wb_container_state_json(state);
+  const char *name = json_string_value(json_object_get(j, "Name"));
+  if (name)
+    wb_container_release_name(root, name, entry + strlen(TRASH_PREFIX));
+  json_decref(j);
+  rm_rf(path, NULL);
+}
+
+static int list_in(const char *root, const char *cdir, char ***dirs,
+                   wb_error *err)
 {
   cleanup_dir DIR *d = opendir(cdir);
   if (!d)
     return errno == ENOENT ? 0 : wb_error_set(err, errno, "open %s", cdir);
+  cleanup_strv char **trash = NULL;
   struct dirent *de;
-  while ((de = readdir(d)))
+  while ((de = readdir(d))) {
     if (wb_container_id_valid(de->d_name)) {
       cleanup_free char *dir = path_join(cdir, de->d_name);
       strv_push(dirs, dir);
+    } else if (strncmp(de->d_name, TRASH_PREFIX, strlen(TRASH_PREFIX)) == 0 &&
+               wb_container_id_valid(de->d_name + strlen(TRASH_PREFIX))) {
+      strv_push(&trash, de->d_name);
     }
+  }
+  for (char **t = trash; t && *t; t++)
+    sweep_trash(root, cdir, *t);
   return 0;
 }
 
@@ -444,8 +574,8 @@ int wb_container_list_dirs(const char *root, char ***dirs, wb_error *err)
   *dirs = xzalloc(sizeof(char *));
   cleanup_free char *cdir = wb_containers_dir(root);
   cleanup_free char *tdir = transient_dir(root);
-  int r = list_in(cdir, dirs, err);
-  return r < 0 ? r : list_in(tdir, dirs, err);
+  int r = list_in(root, cdir, dirs, err);
+  return r < 0 ? r : list_in(root, tdir, dirs, err);
 }
 
 int wb_container_list_ids(const char *root, char ***ids, wb_error *err)
@@ -458,35 +588,26 @@ int wb_container_list_ids(const char *root, char ***ids, wb_error *err)
   return r;
 }
 
-int wb_container_load(const char *root, const char *ref,
-                      struct wb_container **out, wb_error *err)
+/* The container a name points to, when it exists. */
+static char *by_name(const char *root, const char *ref, char **dir)
 {
-  if (!*ref || strchr(ref, '/') || strcmp(ref, ".") == 0 ||
-      strcmp(ref, "..") == 0)
-    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
-  int r = wb_runroot_ensure(root, false, err);
-  if (r < 0)
-    return r;
-  if (r > 0)
-    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
-  /* Name first (exact), then full id, then unique id prefix. */
   cleanup_free char *ndir = names_dir(root);
   cleanup_free char *link = path_join(ndir, ref);
   char id[80];
   ssize_t n = readlink(link, id, sizeof id - 1);
-  if (n == 64) {
-    id[n] = '\0';
-    if (wb_container_load_id(root, id, out, NULL) == 0)
-      return 0;
-  }
-  if (!is_hex(ref))
-    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
-  if (strlen(ref) == 64)
-    return wb_container_load_id(root, ref, out, NULL) == 0
-               ? 0
-               : wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  if (n != 64)
+    return NULL;
+  id[n] = '\0';
+  bool transient;
+  *dir = state_dir_of(root, id, &transient);
+  return *dir ? xstrdup(id) : NULL;
+}
+
+static int by_prefix(const char *root, const char *ref, char **id,
+                     wb_error *err)
+{
   cleanup_strv char **ids = NULL;
-  r = wb_container_list_ids(root, &ids, err);
+  int r = wb_container_list_ids(root, &ids, err);
   if (r < 0)
     return r;
   const char *found = NULL;
@@ -501,5 +622,121 @@ int wb_container_load(const char *root, const char *ref,
   }
   if (!found)
     return wb_error_set(err, -ENOENT, "no such container: %s", ref);
-  return wb_container_load_id(root, found, out, err);
+  *id = xstrdup(found);
+  return 0;
+}
+
+int wb_container_resolve(const char *root, const char *ref, char **id,
+                         char **dir, wb_error *err)
+{
+  if (!*ref || strchr(ref, '/') || strcmp(ref, ".") == 0 ||
+      strcmp(ref, "..") == 0)
+    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  int r = wb_runroot_ensure(root, false, err);
+  if (r < 0)
+    return r;
+  if (r > 0)
+    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  /* Name first (exact), then full id, then unique id prefix. */
+  *id = by_name(root, ref, dir);
+  if (*id)
+    return 0;
+  if (!is_hex(ref))
+    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  cleanup_free char *found = NULL;
+  if (strlen(ref) == 64)
+    found = xstrdup(ref);
+  else if ((r = by_prefix(root, ref, &found, err)) < 0)
+    return r;
+  bool transient;
+  *dir = state_dir_of(root, found, &transient);
+  if (!*dir)
+    return wb_error_set(err, -ENOENT, "no such container: %s", ref);
+  *id = steal_pointer(&found);
+  return 0;
+}
+
+static bool is_transient_dir(const char *root, const char *dir)
+{
+  cleanup_free char *tdir = transient_dir(root);
+  size_t n = strlen(tdir);
+  return strncmp(dir, tdir, n) == 0 && dir[n] == '/';
+}
+
+char *wb_container_indexed_name(const char *root, const char *id)
+{
+  cleanup_free char *ndir = names_dir(root);
+  cleanup_dir DIR *d = opendir(ndir);
+  if (!d)
+    return NULL;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char target[80];
+    ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof target - 1);
+    if (n == 64 && memcmp(target, id, 64) == 0)
+      return xstrdup(de->d_name);
+  }
+  return NULL;
+}
+
+struct wb_container *wb_container_unreadable(const char *root, const char *dir,
+                                             const char *why)
+{
+  struct wb_container *c = wb_container_new();
+  c->dir = xstrdup(dir);
+  c->id = xstrdup(strrchr(dir, '/') + 1);
+  c->transient = is_transient_dir(root, dir);
+  c->status = xstrdup("unknown");
+  c->unreadable = xstrdup(why);
+  c->name = wb_container_indexed_name(root, c->id);
+  wb_sidecar_read(dir, c);
+  return c;
+}
+
+static int load_resolved(const char *root, const char *ref, bool any,
+                         struct wb_container **out, wb_error *err)
+{
+  cleanup_free char *id = NULL, *dir = NULL, *why = NULL;
+  int r = wb_container_resolve(root, ref, &id, &dir, err);
+  if (r < 0)
+    return r;
+  r = load_at(dir, is_transient_dir(root, dir), out, &why);
+  if (r == 0)
+    return 0;
+  if (!any)
+    return unreadable_error(ref, why, err);
+  *out = wb_container_unreadable(root, dir, why);
+  return 0;
+}
+
+int wb_container_load(const char *root, const char *ref,
+                      struct wb_container **out, wb_error *err)
+{
+  return load_resolved(root, ref, false, out, err);
+}
+
+int wb_container_load_any(const char *root, const char *ref,
+                          struct wb_container **out, wb_error *err)
+{
+  return load_resolved(root, ref, true, out, err);
+}
+
+struct wb_container *wb_container_unreadable_at(const char *root,
+                                                const char *dir)
+{
+  cleanup_free char *why = NULL;
+  struct wb_container *c = NULL;
+  if (load_at(dir, is_transient_dir(root, dir), &c, &why) == 0)
+    return c; /* readable now: it was being written */
+  if (access(dir, F_OK) < 0)
+    return NULL; /* removed meanwhile */
+  cleanup_free char *state = path_join(dir, "state.json");
+  if (access(state, F_OK) < 0 && errno == ENOENT) {
+    /* Being created (its creator holds its lock), or left so by a create
+     * that was killed. */
+    cleanup_close int lock = wb_dir_trylock(dir);
+    if (lock < 0)
+      return NULL;
+  }
+  return wb_container_unreadable(root, dir, why);
 }

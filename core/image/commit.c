@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../container/lifecycle.h"
+#include "../container/freeze.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
@@ -25,23 +25,6 @@
 #include "store.h"
 #include "store_internal.h"
 #include "transfer.h"
-
-static int set_frozen(struct wb_context *ctx, struct wb_container *c,
-                      int frozen, wb_error *err)
-{
-  struct wb_driver *d;
-  int r = wb_container_cgroup(ctx, c, &d, err);
-  if (r < 0)
-    return r;
-  const struct wb_cgroup_ops *ops = d->ops;
-  if (!ops->freeze)
-    return wb_error_set(err, -ENOTSUP,
-                        "cannot pause: the cgroup driver has no freezer "
-                        "(commit with --pause=false to capture it running)");
-  struct wb_cgroup cg = {
-      .size = sizeof cg, .parent = c->cgroup_parent, .id = c->id};
-  return ops->freeze(d->data, &cg, frozen, err);
-}
 
 int wb_container_capture(struct wb_context *ctx, struct wb_container *c,
                          const char *layer_dir, bool pause, wb_error *err)
@@ -58,25 +41,24 @@ int wb_container_capture(struct wb_context *ctx, struct wb_container *c,
                         "changes (it has no diff operation)",
                         storage->label);
   wb_container_refresh(c);
-  bool frozen = false;
+  /* Frozen under a lease (freeze.h): thawed by us, or, if we are killed
+   * meanwhile, by a watcher that outlives us. */
+  struct wb_freeze_lease lease = {.frozen = false, .done = -1};
   if (pause && wb_container_running(c)) {
-    r = set_frozen(ctx, c, 1, err);
+    r = wb_freeze_lease_take(ctx, c, &lease, err);
     if (r < 0)
       return r;
-    frozen = true;
   }
   cleanup_free char *sdir = NULL, *target = NULL;
   struct wb_rootfs fs = wb_container_rootfs(ctx->root, c, &sdir, &target);
   r = ops->diff(storage->data, &fs, layer_dir, err);
-  if (frozen) {
-    cleanup_error wb_error thaw_err = WB_ERROR_INIT;
-    if (set_frozen(ctx, c, 0, &thaw_err) < 0) {
-      /* Never leave the container frozen silently. */
-      if (r == 0)
-        r = wb_error_set(err, -thaw_err.code, "%s", thaw_err.msg);
-      else
-        wb_log(WB_LOG_ERROR, "thaw container %s: %s", c->name, thaw_err.msg);
-    }
+  cleanup_error wb_error thaw_err = WB_ERROR_INIT;
+  if (wb_freeze_lease_end(ctx, c, &lease, &thaw_err) < 0) {
+    /* Never leave the container frozen silently. */
+    if (r == 0)
+      r = wb_error_set(err, -thaw_err.code, "%s", thaw_err.msg);
+    else
+      wb_log(WB_LOG_ERROR, "thaw container %s: %s", c->name, thaw_err.msg);
   }
   return r;
 }

@@ -189,7 +189,7 @@ PY
   assert_container_gone "$CID"
 }
 
-@test "kill -9 of a monitor: ps shows Exited (unknown), rm -f cleans up" {
+@test "kill -9 of a monitor: the container runs on, ps says so, stop stops it, rm -f cleans up" {
   run_d --name orphan busybox sleep 300
   local id=$CID pid st mon mst
   pid=$(state_field "$id" .State.Pid)
@@ -199,17 +199,28 @@ PY
   proc_alive "$mon" "$mst" || fail "monitor $mon is not alive"
   kill -9 "$mon"
   wait_for 5 eval '! proc_alive "$mon" "$mst"'
-  run --separate-stderr wb ps -a
+  proc_alive "$pid" "$st" || fail "the container died with its monitor"
+  # Before the fix: "Exited (unknown)" while it ran, and stop exited 0 and
+  # did nothing.
+  run --separate-stderr wb ps
   assert_status 0
+  [[ "${lines[1]}" =~ Up\  ]] || fail "ps: ${lines[1]}"
+  run --separate-stderr wb inspect --format '{{.State.Status}} {{.State.Running}} {{.State.Pid}}' orphan
+  [[ "$output" == "running true $pid" ]] || fail "inspect: $output"
+  run --separate-stderr wb stop -t 1 orphan
+  assert_status 0
+  ! proc_alive "$pid" "$st" || fail "stop left the orphan running"
+  # Its exit code went to whoever reaped it: unknown, and said so.
+  run --separate-stderr wb ps -a
   [[ "${lines[1]}" =~ Exited\ \(unknown\) ]] || fail "ps -a: ${lines[1]}"
-  run --separate-stderr wb inspect --format '{{.State.ExitCode}}' orphan
-  [[ "$output" == -1 ]] || fail "exit code: $output"
+  [[ "$(state_field "$id" .State.Status)" == exited ]] || fail "the end was not recorded"
+  [[ -z "$(test_cgroups | grep "$id")" ]] || fail "its cgroup is left"
   run --separate-stderr wb rm -f orphan
   assert_status 0
   assert_container_gone "$id" "$pid" "$st" "$mon" "$mst"
 }
 
-@test "kill -9 of a foreground run, then rm -f cleans up" {
+@test "kill -9 of a foreground run: the container runs on, ps says so, rm -f cleans up" {
   # The binary itself in the background, so $! is the runtime's pid.
   "$WB_BIN" --config "$WB_CONF" --root "$WB_ROOT" --plugin-dir "$WB_PLUGIN_DIR" \
     --cgroup-driver "$WB_CGROUP_DRIVER" run --cgroup-parent "$WB_CG_PARENT" \
@@ -223,7 +234,9 @@ PY
   kill -9 "$runner"
   wait "$runner" || true
   run --separate-stderr wb ps -a
-  [[ "${lines[1]}" =~ Exited\ \(unknown\) ]] || fail "ps -a: ${lines[1]}"
+  [[ "${lines[1]}" =~ Up\  ]] || fail "ps -a: ${lines[1]}"
+  run --separate-stderr wb kill -s CONT fg
+  assert_status 0
   run --separate-stderr wb rm -f fg
   assert_status 0
   assert_container_gone "$id" "$pid" "$st"
