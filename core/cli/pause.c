@@ -16,7 +16,7 @@ static int for_each_ref(struct wb_context *ctx, int argc, char **argv,
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   int opt;
-  while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  while ((opt = wb_cli_getopt(argv[0], argc, argv, "+h", opts, err)) != -1) {
     if (opt == 'h') {
       fputs(usage, stdout);
       return 0;
