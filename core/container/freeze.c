@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
@@ -224,6 +225,7 @@ static int start_watcher(struct wb_context *ctx, const struct wb_container *c,
   }
   close(pipefd[0]);
   lease->done = pipefd[1];
+  lease->watcher = pid;
   return 0;
 }
 
@@ -232,6 +234,7 @@ int wb_freeze_lease_take(struct wb_context *ctx, const struct wb_container *c,
 {
   lease->frozen = false;
   lease->done = -1;
+  lease->watcher = -1;
   /* Loaded before the fork, so the watcher needs nothing it has not got. */
   struct wb_driver *d;
   int r = wb_container_cgroup(ctx, c, &d, err);
@@ -285,5 +288,11 @@ int wb_freeze_lease_end(struct wb_context *ctx, const struct wb_container *c,
   if (lease->done >= 0)
     close(lease->done);
   lease->done = -1;
+  /* It ends at once now (the lease is over, the lock free): reaped here
+   * rather than left to whoever adopts it. */
+  if (lease->watcher > 0)
+    while (waitpid(lease->watcher, NULL, 0) < 0 && errno == EINTR)
+      ;
+  lease->watcher = -1;
   return r;
 }

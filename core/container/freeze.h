@@ -39,8 +39,9 @@ int wb_container_exec_ready(struct wb_context *ctx, struct wb_container *c,
 /* commit --pause: the container of `c` frozen for as long as this process
  * lives at most. */
 struct wb_freeze_lease {
-  bool frozen; /* by us: end it */
-  int done;    /* closed to tell the watcher it is over; -1 when none */
+  bool frozen;   /* by us: end it */
+  int done;      /* closed to tell the watcher it is over; -1 when none */
+  pid_t watcher; /* reaped when it is over; -1 when none */
 };
 /* 0 with lease->frozen when we froze it; 0 with !frozen when there is
  * nothing to freeze (not running, or paused already: not ours to thaw). */

@@ -43,7 +43,7 @@ int wb_container_capture(struct wb_context *ctx, struct wb_container *c,
   wb_container_refresh(c);
   /* Frozen under a lease (freeze.h): thawed by us, or, if we are killed
    * meanwhile, by a watcher that outlives us. */
-  struct wb_freeze_lease lease = {.frozen = false, .done = -1};
+  struct wb_freeze_lease lease = {.frozen = false, .done = -1, .watcher = -1};
   if (pause && wb_container_running(c)) {
     r = wb_freeze_lease_take(ctx, c, &lease, err);
     if (r < 0)
