@@ -464,6 +464,8 @@ WB_COMMAND(inspect, "inspect", "Show details of containers (JSON)")
       /* Its monitor may have recorded the end since we read it. */
       if (wb_container_end_unrecorded(c))
         wb_container_reload(ctx->root, &c, NULL);
+      if (wb_container_end_unrecorded(c))
+        wb_exit_record_apply(ctx->root, c);
       wb_container_refresh(c);
       o = inspect_container(ctx->root, c);
     } else if (r == -ENOENT && !containers_only &&

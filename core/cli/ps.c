@@ -114,6 +114,9 @@ static struct wb_container *load_brief(const char *root, const char *dir_path)
   if (c && !c->unreadable && wb_container_end_unrecorded(c)) {
     wb_container_free(c);
     c = read_brief(root, dir_path);
+    /* Or it could not write it (a full disk): its record in memory. */
+    if (c && !c->unreadable && wb_container_end_unrecorded(c))
+      wb_exit_record_apply(root, c);
   }
   if (c && !c->unreadable)
     wb_container_refresh(c);

@@ -30,6 +30,9 @@ static int wait_one(const char *root, const char *ref, int *code, wb_error *err)
       r = wb_container_reload(root, &c, err);
       if (r < 0)
         return r;
+      /* Its monitor could not write the end (a full disk): its record. */
+      if (wb_container_end_unrecorded(c))
+        wb_exit_record_apply(root, c);
       wb_container_refresh(c);
       if (!wb_container_running(c))
         break;

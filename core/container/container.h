@@ -180,6 +180,18 @@ int wb_container_list_dirs(const char *root, char ***dirs, wb_error *err);
  * beside it, so one rename takes the whole container out of sight. */
 char *wb_container_trash_path(const struct wb_container *c);
 
+/* ---- exit records (container/exit_record.c) ---- */
+/* <root>/run/exits/<id>: the end of a container whose state.json could
+ * not be written (a full disk that left no room even in place, a file
+ * that cannot be written), kept in the runroot's memory until a command
+ * can write it into the state (wb_container_reconcile). */
+int wb_exit_record_write(const char *root, const struct wb_container *c,
+                         wb_error *err);
+/* A "running" c whose end was recorded so: exited, with its code, OOM and
+ * finish time.  False when there is no record of this run. */
+bool wb_exit_record_apply(const char *root, struct wb_container *c);
+void wb_exit_record_remove(const char *root, const char *id);
+
 /* ---- the sidecar (container/sidecar.c) ---- */
 /* <dir>/sidecar, written once at create before the name is claimed:
  * what removing the container needs when state.json cannot be read (its

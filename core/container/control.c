@@ -158,6 +158,7 @@ static int remove_locked(struct wb_context *ctx, struct wb_container *c,
     wait_pidfd(proc, now_ms() + 5000);
   }
   remove_logs(ctx, c);
+  wb_exit_record_remove(ctx->root, c->id);
   return wb_container_delete(ctx, c, err);
 }
 

@@ -467,8 +467,15 @@ static int exited_locked(struct wb_context *ctx, struct wb_container *c,
     c->limits = disk->limits;
     disk->limits = l; /* freed with disk */
   }
-  int s = wb_container_save(c, c->detach, r < 0 ? NULL : err);
-  return r < 0 ? r : s;
+  cleanup_error wb_error serr = WB_ERROR_INIT;
+  if (wb_container_save(c, c->detach, &serr) < 0) {
+    /* Not lost: kept in memory until a command can write it into the
+     * state (wb_container_reconcile), and shown meanwhile. */
+    wb_exit_record_write(ctx->root, c, NULL);
+    if (r == 0)
+      r = wb_error_set(err, -serr.code, "%s", serr.msg);
+  }
+  return r;
 }
 
 int wb_container_exited(struct wb_context *ctx, struct wb_container *c,
@@ -619,16 +626,25 @@ int wb_container_reconcile(struct wb_context *ctx, struct wb_container *c,
     return r;
   if (c->auto_remove) {
     r = wb_container_discard(ctx, c, err);
+    if (r == 0)
+      wb_exit_record_remove(ctx->root, c->id);
     return r < 0 ? r : 1;
   }
-  free(c->status);
-  c->status = xstrdup("exited");
-  c->exit_code = -1;
-  c->pid = 0;
-  c->paused = false;
-  free(c->finished_at);
-  c->finished_at = wb_now_rfc3339();
-  return wb_container_save(c, true, err);
+  /* Its monitor may have recorded the end where it could (a full disk);
+   * else nobody reaped it for us and its exit code is lost. */
+  if (!wb_exit_record_apply(ctx->root, c)) {
+    free(c->status);
+    c->status = xstrdup("exited");
+    c->exit_code = -1;
+    c->pid = 0;
+    c->paused = false;
+    free(c->finished_at);
+    c->finished_at = wb_now_rfc3339();
+  }
+  r = wb_container_save(c, true, err);
+  if (r == 0)
+    wb_exit_record_remove(ctx->root, c->id);
+  return r;
 }
 
 int wb_container_discard(struct wb_context *ctx, struct wb_container *c,

@@ -77,9 +77,10 @@ void wb_container_refresh(struct wb_container *c);
  * run) are gone: nobody will ever record its end. */
 bool wb_container_end_unrecorded(const struct wb_container *c);
 /* Under c's lock, with its state fresh: when its end is unrecorded, record
- * it now (exit code unknown), remove its cgroup, and remove the container
- * if it was started with --rm (then 1).  0 when there was nothing to do
- * or it is recorded; < 0 when it cannot be (a full disk: the caller says
+ * it now (with the exit code its monitor kept in the runroot when it
+ * could not write it, else unknown), remove its cgroup, and remove the
+ * container if it was started with --rm (then 1).  0 when there was
+ * nothing to do or it is recorded; < 0 when it cannot be (the caller says
  * so). */
 int wb_container_reconcile(struct wb_context *ctx, struct wb_container *c,
                            wb_error *err);

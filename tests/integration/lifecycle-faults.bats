@@ -24,6 +24,10 @@ teardown() {
   for f in /sys/fs/cgroup/freezer/"${WB_CG_PARENT:-none}"/*/freezer.state; do
     [[ -e "$f" ]] && echo THAWED >"$f" 2>/dev/null
   done
+  # A state.json made immutable by a test.
+  if [[ -n "${WB_ROOT:-}" && -d "$WB_ROOT" ]] && command -v chattr >/dev/null; then
+    find "$WB_ROOT" -name state.json -exec chattr -i {} + 2>/dev/null || true
+  fi
   container_teardown
 }
 
@@ -414,6 +418,33 @@ EOF
   [[ "$output" =~ ps-after\ Exited\ \(137\) ]] || fail "ps after: $output"
   assert_contains "$output" "state-after exited 137"
   [[ -z "$(mounts_under "$root")" ]] || fail "the tmpfs is visible on the host"
+}
+
+@test "a state.json that cannot be written: stop says so, the exit code is kept in memory and written once it can be" {
+  command -v chattr >/dev/null || skip "chattr is not installed"
+  run_d --name ro busybox sleep 300
+  local f pid st
+  f=$(root_state_path "$WB_ROOT" "$CID")
+  pid=$(state_field "$CID" .State.Pid)
+  st=$(state_field "$CID" .State.StartTime)
+  chattr +i "$f" 2>/dev/null || skip "chattr +i does not work on $(stat -f -c %T "$f")"
+  # Before the fix: stop 0, and the code was lost for good.
+  run --separate-stderr wb stop -t 0 ro
+  assert_one_line_error
+  assert_contains "$stderr" "container ro stopped, but its end could not be recorded"
+  ! proc_alive "$pid" "$st" || fail "stop did not stop it"
+  run --separate-stderr wb ps -a
+  [[ "${lines[1]}" =~ Exited\ \(137\) ]] || fail "ps -a: ${lines[1]}"
+  run --separate-stderr wb inspect --format '{{.State.Status}} {{.State.ExitCode}}' ro
+  [[ "$output" == "exited 137" ]] || fail "inspect: $output"
+  run --separate-stderr wb wait ro
+  [[ "$output" == 137 ]] || fail "wait: $output"
+  chattr -i "$f"
+  run --separate-stderr wb stop ro
+  assert_status 0
+  [[ "$(state_field "$CID" .State.Status) $(state_field "$CID" .State.ExitCode)" == "exited 137" ]] ||
+    fail "state: $(state_field "$CID" .State)"
+  [[ ! -e "$WB_ROOT/run/exits/$CID" ]] || fail "the record in memory is left"
 }
 
 # ---- 6. orphans ------------------------------------------------------------------------
