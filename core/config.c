@@ -63,6 +63,46 @@ static int unknown(const struct wb_config *c, config_setting_t *s,
   return where(c, s, err, msg);
 }
 
+/* A number of seconds, 1 to a day. */
+static int take_seconds(const struct wb_config *c, config_setting_t *s,
+                        unsigned *dst, wb_error *err)
+{
+  int t = config_setting_type(s);
+  long long v = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64
+                    ? config_setting_get_int64(s)
+                    : 0;
+  if (v < 1 || v > 86400) {
+    cleanup_free char *msg =
+        xasprintf("'%s' must be a number of seconds from 1 to 86400",
+                  config_setting_name(s));
+    return where(c, s, err, msg);
+  }
+  *dst = (unsigned)v;
+  return 0;
+}
+
+/* drivers { timeout; data_timeout; } */
+static int take_drivers_group(struct wb_config *c, config_setting_t *g,
+                              wb_error *err)
+{
+  if (!config_setting_is_group(g))
+    return where(c, g, err, "'drivers' must be a group { ... }");
+  for (int i = 0; i < config_setting_length(g); i++) {
+    config_setting_t *s = config_setting_get_elem(g, i);
+    const char *name = config_setting_name(s);
+    int r;
+    if (strcmp(name, "timeout") == 0)
+      r = take_seconds(c, s, &c->driver_timeout, err);
+    else if (strcmp(name, "data_timeout") == 0)
+      r = take_seconds(c, s, &c->driver_data_timeout, err);
+    else
+      r = unknown(c, s, "drivers", err);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
 /* A kind group: `driver` plus one sub-group per driver (validated by the
  * driver's own option table when it is loaded). */
 static int take_kind_group(struct wb_config *c, config_setting_t *g,
@@ -107,6 +147,8 @@ static int validate(struct wb_config *c, wb_error *err)
       r = take_kind_group(c, s, "cgroup", &c->cgroup_driver, err);
     else if (strcmp(name, "log") == 0)
       r = take_kind_group(c, s, "log", &c->log_driver, err);
+    else if (strcmp(name, "drivers") == 0)
+      r = take_drivers_group(c, s, err);
     else if (strcmp(name, "userns") == 0) {
       r = 0;
       if (!config_setting_is_group(s))

@@ -20,6 +20,10 @@ struct wb_config {
   char *cgroup_parent;
   char *log_driver;
   char *userns_remap; /* NULL when unset */
+  /* drivers { timeout; data_timeout; }: seconds a driver call may take
+   * (driver_guard.h); 0 when unset (the built-in limits). */
+  unsigned driver_timeout;
+  unsigned driver_data_timeout;
 };
 
 /* Where the config comes from: explicit path, else $WHALEBOX_CONFIG, else

@@ -201,6 +201,33 @@ static void test_wrong_types(void **state)
                       ":1:", "'driver' must not be empty");
 }
 
+/* drivers { timeout; data_timeout; }: seconds a driver call may take. */
+static void test_driver_timeouts(void **state)
+{
+  struct wb_config c;
+  wb_error err = WB_ERROR_INIT;
+  assert_int_equal(wb_config_load_string(&c, "", &err), 0);
+  assert_int_equal(c.driver_timeout, 0); /* the built-in limits */
+  assert_int_equal(c.driver_data_timeout, 0);
+  wb_config_free(&c);
+  assert_int_equal(
+      wb_config_load_string(
+          &c, "drivers: { timeout = 5; data_timeout = 7200; };\n", &err),
+      0);
+  assert_int_equal(c.driver_timeout, 5);
+  assert_int_equal(c.driver_data_timeout, 7200);
+  wb_config_free(&c);
+  expect_string_fails("drivers: { timeout = 0; };\n", ":1:",
+                      "'timeout' must be a number of seconds from 1 to 86400");
+  expect_string_fails("\ndrivers: { data_timeout = \"1h\"; };\n",
+                      ":2:", "'data_timeout' must be a number of seconds");
+  expect_string_fails("drivers: { timeout = 100000; };\n",
+                      ":1:", "from 1 to 86400");
+  expect_string_fails("drivers: { probe_timeout = 3; };\n",
+                      ":1:", "unknown setting 'drivers.probe_timeout'");
+  expect_string_fails("drivers = 3;\n", ":1:", "'drivers' must be a group");
+}
+
 static void test_relative_root_rejected(void **state)
 {
   expect_string_fails("root = \"var/lib/wb\";\n",
@@ -377,6 +404,7 @@ int main(void)
       T(test_unknown_top_level_key),
       T(test_unknown_key_in_group),
       T(test_wrong_types),
+      T(test_driver_timeouts),
       T(test_relative_root_rejected),
       T(test_malformed_string),
       T(test_malformed_file_names_path_and_line),
