@@ -23,6 +23,8 @@ int wb_context_init(struct wb_context *ctx, const char *config_path,
   if (ctx->root[0] != '/')
     return wb_error_set(err, -EINVAL, "--root %s: must be an absolute path",
                         ctx->root);
+  wb_guard_set_timeouts(ctx->config.driver_timeout,
+                        ctx->config.driver_data_timeout);
   const char *conf[] = {
       [WB_PLUGIN_STORAGE] = ctx->config.storage_driver,
       [WB_PLUGIN_CGROUP] = ctx->config.cgroup_driver,
@@ -78,9 +80,13 @@ int wb_context_load_driver(struct wb_context *ctx, uint32_t kind,
   if (r < 0)
     return r;
   r = wb_driver_probe(d, err);
-  if (r < 0)
+  /* A probe that crashed or hung says so itself: the driver is broken,
+   * not unsuited to this host. */
+  if (r < 0 && d->guard.state == WB_GUARD_OK)
     return wb_error_prefix(err, "%s driver '%s' cannot be used on this host",
                            wb_kind_name(kind), arg);
+  if (r < 0)
+    return r;
   *out = steal_pointer(&d);
   return 0;
 }

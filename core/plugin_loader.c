@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "driver_host.h"
+#include "driver_ops.h"
 #include "elf_check.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -203,7 +204,7 @@ static int validate(struct wb_driver *d, uint32_t want_kind,
   if (op)
     return wb_error_set(err, -EPROTO, "driver %s: required op %s() is missing",
                         path, op);
-  d->ops = ops;
+  d->driver_ops = ops;
   return 0;
 }
 
@@ -222,6 +223,36 @@ uint64_t wb_driver_features(const struct wb_driver *d)
   return p->features;
 }
 
+/* dlopen, the getter and validate(): everything that runs the driver's
+ * code (constructors, getter) or reads its memory (descriptor strings)
+ * before it is known to be sound. */
+struct load_call {
+  struct wb_driver *d;
+  uint32_t want_kind;
+  const char *want_name;
+};
+
+static int load_and_validate(void *arg, wb_error *err)
+{
+  struct load_call *l = arg;
+  struct wb_driver *d = l->d;
+  d->dl = dlopen(d->path, RTLD_NOW | RTLD_LOCAL);
+  if (!d->dl) {
+    const char *why = dlerror();
+    return wb_error_set(err, -ENOEXEC, "driver %s: cannot load: %s", d->path,
+                        why ? why : "unknown error");
+  }
+  dlerror();
+  wb_plugin_entry_fn entry =
+      (wb_plugin_entry_fn)dlsym(d->dl, WB_PLUGIN_ENTRY_NAME);
+  if (!entry)
+    return wb_error_set(err, -ENOEXEC,
+                        "driver %s: not a whalebox driver (no %s symbol)",
+                        d->path, WB_PLUGIN_ENTRY_NAME);
+  d->desc = entry(WB_PLUGIN_ABI_MAJOR, WB_PLUGIN_ABI_MINOR);
+  return validate(d, l->want_kind, l->want_name, err);
+}
+
 int wb_driver_open(const char *path, uint32_t want_kind, const char *want_name,
                    struct wb_driver **out, wb_error *err)
 {
@@ -230,31 +261,18 @@ int wb_driver_open(const char *path, uint32_t want_kind, const char *want_name,
     return r;
   struct wb_driver *d = xzalloc(sizeof *d);
   d->path = xstrdup(path);
-  d->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (!d->dl) {
-    const char *why = dlerror();
-    r = wb_error_set(err, -ENOEXEC, "driver %s: cannot load: %s", path,
-                     why ? why : "unknown error");
-    wb_driver_free(d);
-    return r;
-  }
-  dlerror();
-  wb_plugin_entry_fn entry =
-      (wb_plugin_entry_fn)dlsym(d->dl, WB_PLUGIN_ENTRY_NAME);
-  if (!entry) {
-    r = wb_error_set(err, -ENOEXEC,
-                     "driver %s: not a whalebox driver (no %s symbol)", path,
-                     WB_PLUGIN_ENTRY_NAME);
-    wb_driver_free(d);
-    return r;
-  }
-  d->desc = entry(WB_PLUGIN_ABI_MAJOR, WB_PLUGIN_ABI_MINOR);
-  r = validate(d, want_kind, want_name, err);
+  cleanup_free char *who = xasprintf("driver %s", path);
+  d->guard.who = who;
+  struct load_call l = {d, want_kind, want_name};
+  r = wb_guard_call(&d->guard, "load", WB_LIMIT_QUICK, false, load_and_validate,
+                    &l, err);
   if (r < 0) {
     wb_driver_free(d);
     return r;
   }
   d->label = xasprintf("%s-%s", wb_kind_name(d->desc->kind), d->desc->name);
+  d->guard.who = d->label;
+  wb_driver_wrap_ops(d);
   *out = d;
   return 0;
 }
@@ -348,6 +366,12 @@ static int check_options(struct wb_driver *d, const struct wb_config *cfg,
   return 0;
 }
 
+static int run_init(void *arg, wb_error *err)
+{
+  struct wb_driver *d = arg;
+  return d->desc->init(&d->host, &d->state, err);
+}
+
 int wb_driver_init(struct wb_driver *d, const struct wb_config *cfg,
                    const char *state_root, wb_error *err)
 {
@@ -364,33 +388,59 @@ int wb_driver_init(struct wb_driver *d, const struct wb_config *cfg,
     return r;
   load_settings(d);
   wb_driver_host_fill(&d->host, &d->services, state_root, d->driver_dir);
-  wb_error_clear(err);
-  r = d->desc->init(&d->host, &d->data, err);
-  if (r < 0) {
-    if (!err || !err->msg)
-      wb_error_set(err, -r, "%s: init failed", d->label);
+  r = wb_guard_call(&d->guard, "init", WB_LIMIT_CALL, false, run_init, d, err);
+  if (r < 0)
     return r;
-  }
   d->initialised = true;
   return 0;
 }
 
+static int run_probe(void *arg, wb_error *err)
+{
+  struct wb_driver *d = arg;
+  return d->desc->probe(d->state, err);
+}
+
 int wb_driver_probe(struct wb_driver *d, wb_error *err)
 {
-  int r = d->desc->probe(d->data, err);
-  if (r < 0 && err && !err->msg)
-    wb_error_set(err, -r, "%s: probe failed", d->label);
-  return r < 0 ? r : 0;
+  return wb_guard_call(&d->guard, "probe", WB_LIMIT_QUICK, false, run_probe, d,
+                       err);
+}
+
+static int run_fini(void *arg, wb_error *err)
+{
+  (void)err;
+  struct wb_driver *d = arg;
+  d->desc->fini(d->state);
+  return 0;
+}
+
+/* dlclose runs the driver's destructors. */
+static int run_unload(void *arg, wb_error *err)
+{
+  (void)err;
+  struct wb_driver *d = arg;
+  dlclose(d->dl);
+  return 0;
 }
 
 void wb_driver_free(struct wb_driver *d)
 {
   if (!d)
     return;
-  if (d->initialised && d->desc->fini)
-    d->desc->fini(d->data);
-  if (d->dl)
-    dlclose(d->dl);
+  cleanup_error wb_error e = WB_ERROR_INIT;
+  if (d->guard.state == WB_GUARD_OK && d->initialised && d->desc->fini &&
+      wb_guard_call(&d->guard, "fini", WB_LIMIT_QUICK, false, run_fini, d, &e) <
+          0)
+    wb_log(WB_LOG_WARN, "%s", e.msg);
+  /* A driver that faulted keeps its code mapped: its destructors would run
+   * the broken code again, and a pointer into it may still be about. */
+  if (d->dl && d->guard.state == WB_GUARD_OK &&
+      wb_guard_call(&d->guard, "unload", WB_LIMIT_QUICK, false, run_unload, d,
+                    &e) < 0)
+    wb_log(WB_LOG_WARN, "%s", e.msg);
+  wb_guard_clear(&d->guard);
+  free(d->left_behind);
   free(d->path);
   free(d->label);
   free(d->driver_dir);

@@ -1,0 +1,265 @@
+#!/usr/bin/env bats
+# driver-faults.bats - drivers that crash, abort, call exit() or hang, in
+# every step a command runs them: loading, init, probe, and the ops `run`,
+# `exec`, `logs` and `rm -f` use, in the runtime and in the processes it
+# forks (the container's first process mounts the root file system and
+# joins the cgroup; exec's helper joins it too).  Each must end the command
+# with one line naming the driver, the op and the signal or time limit,
+# exit code 125, and nothing left: no container in `ps -a`, no name, no
+# state directory, no cgroup.  `rm -f` always removes the container.
+# `plugins` and `info` list such drivers instead of dying with them.
+#
+# The drivers are tests/plugins/faultdriver.c: <kind>-<fault>.so misbehaves
+# in the ops named by WB_TD_FAULT_OP ("create+": after doing the work) and
+# otherwise forwards to the real driver in WB_TD_DELEGATE_<KIND>.
+
+load helpers/common
+load helpers/container
+
+FAULTS=(segv abort exit hang)
+
+setup_file() {
+  container_setup_file
+}
+
+setup() {
+  container_setup
+  # Hangs are given up on after 2 s instead of a minute.
+  printf 'drivers: { timeout = 2; data_timeout = 2; };\n' >"$WB_CONF"
+  local cg=$WB_CGROUP_DRIVER
+  [[ "$cg" == /* ]] || cg=$WB_PLUGIN_DIR/cgroup-$cg.so
+  export WB_TD_DELEGATE_STORAGE=$WB_PLUGIN_DIR/storage-bind.so
+  export WB_TD_DELEGATE_CGROUP=$cg
+  export WB_TD_DELEGATE_LOG=$WB_PLUGIN_DIR/log-file.so
+  unset WB_TD_FAULT_OP
+}
+
+teardown() {
+  unset WB_TD_FAULT_OP
+  container_teardown
+}
+
+# The fault test driver of kind $1 and fault $2.
+fd_path() {
+  echo "$WB_TEST_PLUGIN_DIR/$1-$2.so"
+}
+
+# What the one line says about fault $1 in op $2 (without a trailing "+").
+fault_says() {
+  case $1 in
+  segv | overflow) echo "crashed in $2() with signal 11 (Segmentation fault)" ;;
+  abort) echo "crashed in $2() with signal 6 (Aborted)" ;;
+  exit) echo "called exit(3) in $2()" ;;
+  hang) echo "$2() did not answer within 2 s" ;;
+  esac
+}
+
+# After `run --separate-stderr`: 125, stdout empty (no id printed), one line
+# on stderr naming the driver <kind>-<fault> and what happened in op.
+assert_fault_line() {
+  local kind=$1 fault=$2 op=${3%+}
+  assert_one_line_error
+  assert_contains "$stderr" "$kind-$fault: $(fault_says "$fault" "$op")"
+}
+
+# Nothing of any container is left in the state root or the cgroup parent.
+assert_nothing_left() {
+  local ps
+  ps=$(wb ps -a -q --no-trunc 2>&1) || fail "ps -a failed: $ps"
+  [[ -z "$ps" ]] || fail "ps -a lists:" "$ps"
+  [[ -z "$(root_container_ids "$WB_ROOT")" ]] ||
+    fail "container state left:" "$(root_container_ids "$WB_ROOT")"
+  [[ -z "$(root_names "$WB_ROOT")" ]] || fail "names left:" "$(root_names "$WB_ROOT")"
+  [[ -z "$(root_rw_dirs "$WB_ROOT")" ]] || fail "writable layers left:" "$(root_rw_dirs "$WB_ROOT")"
+  [[ -z "$(test_cgroups)" ]] || fail "cgroups left:" "$(test_cgroups)"
+  [[ -z "$(test_mounts)" ]] || fail "mounts left:" "$(test_mounts)"
+}
+
+# ---- loading, init, probe ------------------------------------------------
+
+@test "run: a driver of any kind that faults while loading, in init or in probe: 125, one line, nothing created" {
+  local kind fault op
+  for kind in storage cgroup log; do
+    for fault in "${FAULTS[@]}"; do
+      for op in load entry init probe; do
+        WB_TD_FAULT_OP=$op run --separate-stderr wb "--$kind-driver" "$(fd_path "$kind" "$fault")" \
+          run --rm --cgroup-parent "$WB_CG_PARENT" busybox true
+        assert_one_line_error
+        assert_contains "$stderr" "$kind-$fault"
+        case $op:$fault in
+        load:hang | entry:hang) assert_contains "$stderr" "did not finish loading within 2 s" ;;
+        load:exit | entry:exit) assert_contains "$stderr" "called exit(3) while loading" ;;
+        load:* | entry:*) assert_contains "$stderr" "crashed while loading with signal" ;;
+        *) assert_contains "$stderr" "$(fault_says "$fault" "$op")" ;;
+        esac
+        assert_nothing_left
+      done
+    done
+  done
+}
+
+# ---- run -----------------------------------------------------------------
+
+@test "run and run -d: a storage driver that faults in create or mount (in the container's process): 125, one line, nothing left" {
+  local fault op mode
+  for fault in "${FAULTS[@]}" overflow; do
+    for op in create create+ mount mount+; do
+      for mode in --rm -d; do
+        WB_TD_FAULT_OP=$op run --separate-stderr wb --storage-driver "$(fd_path storage "$fault")" \
+          run "$mode" --cgroup-parent "$WB_CG_PARENT" busybox true
+        assert_fault_line storage "$fault" "$op"
+        assert_nothing_left
+      done
+    done
+  done
+}
+
+@test "run: a cgroup driver that faults in create, apply or enter_self (in the container's process): 125, one line, nothing left" {
+  local fault op
+  for fault in "${FAULTS[@]}"; do
+    for op in create create+ apply apply+ enter_self enter_self+; do
+      WB_TD_FAULT_OP=$op run --separate-stderr wb --cgroup-driver "$(fd_path cgroup "$fault")" \
+        run --rm --cgroup-parent "$WB_CG_PARENT" busybox true
+      assert_fault_line cgroup "$fault" "$op"
+      assert_nothing_left
+    done
+  done
+}
+
+@test "run --rm: a cgroup driver that faults in destroy at the end: the command's exit code, one warning naming the cgroup, the container gone" {
+  local fault op
+  for fault in "${FAULTS[@]}"; do
+    for op in destroy destroy+; do
+      WB_TD_FAULT_OP=$op run --separate-stderr wb --cgroup-driver "$(fd_path cgroup "$fault")" \
+        run --rm --cgroup-parent "$WB_CG_PARENT" busybox sh -c 'exit 3'
+      assert_status 3
+      [[ "${#stderr_lines[@]}" -eq 1 ]] || fail "expected one line on stderr:" "$stderr"
+      assert_contains "$stderr" "warning: cgroup-$fault: $(fault_says "$fault" destroy)"
+      assert_contains "$stderr" "cgroup $WB_CG_PARENT/"
+      assert_contains "$stderr" "may be left"
+      # The driver never removed it: that one cgroup, and nothing else.
+      local left
+      left=$(test_cgroups | grep -v "/$WB_CG_PARENT/[0-9a-f]\{64\}$" || true)
+      [[ -z "$left" ]] || fail "more than the container's cgroup is left:" "$left"
+      find /sys/fs/cgroup/*/"$WB_CG_PARENT" /sys/fs/cgroup/"$WB_CG_PARENT" -mindepth 1 \
+        -depth -type d -exec rmdir {} + 2>/dev/null || true
+      assert_nothing_left
+    done
+  done
+}
+
+@test "run -d: a log driver that faults in open: 125, one line, no id printed, nothing left" {
+  local fault op
+  for fault in "${FAULTS[@]}"; do
+    for op in open open+; do
+      WB_TD_FAULT_OP=$op run --separate-stderr wb --log-driver "$(fd_path log "$fault")" \
+        run -d --cgroup-parent "$WB_CG_PARENT" busybox true
+      assert_fault_line log "$fault" "$op"
+      assert_nothing_left
+    done
+  done
+}
+
+# ---- exec, logs ------------------------------------------------------------
+
+@test "exec: a cgroup driver that faults in enter_self in exec's helper: 125, one line, the container unharmed" {
+  local fault
+  for fault in "${FAULTS[@]}"; do
+    CID=$(wb --cgroup-driver "$(fd_path cgroup "$fault")" run -d --name "c-$fault" \
+      --cgroup-parent "$WB_CG_PARENT" busybox sleep 60) || fail "run -d with cgroup-$fault failed"
+    WB_TD_FAULT_OP=enter_self run --separate-stderr wb exec "c-$fault" true
+    assert_fault_line cgroup "$fault" enter_self
+    run --separate-stderr wb exec "c-$fault" true
+    assert_status 0
+    run --separate-stderr wb rm -f "c-$fault"
+    assert_status 0
+    assert_nothing_left
+  done
+}
+
+@test "logs: a log driver that faults in read: 125, one line" {
+  local fault
+  for fault in "${FAULTS[@]}"; do
+    CID=$(wb --log-driver "$(fd_path log "$fault")" run -d --name "l-$fault" \
+      --cgroup-parent "$WB_CG_PARENT" busybox echo hello) || fail "run -d with log-$fault failed"
+    wb wait "l-$fault" >/dev/null
+    run --separate-stderr wb logs "l-$fault"
+    assert_status 0
+    [[ "$output" == hello ]] || fail "logs without a fault: $output" "$stderr"
+    WB_TD_FAULT_OP=read run --separate-stderr wb logs "l-$fault"
+    assert_fault_line log "$fault" read
+    run --separate-stderr wb rm -f "l-$fault"
+    assert_status 0
+    assert_nothing_left
+  done
+}
+
+@test "commit: a storage driver that faults in diff, or a cgroup driver in freeze: 125, one line, no image, the container running and thawed" {
+  local fault kind op images
+  images=$(wb images -q | sort)
+  for fault in "${FAULTS[@]}"; do
+    for kind in storage cgroup; do
+      op=diff
+      [[ $kind == cgroup ]] && op=freeze
+      CID=$(wb "--$kind-driver" "$(fd_path "$kind" "$fault")" run -d --name "k-$kind-$fault" \
+        --cgroup-parent "$WB_CG_PARENT" busybox sh -c 'echo x >/new; sleep 60') ||
+        fail "run -d with $kind-$fault failed"
+      WB_TD_FAULT_OP=$op run --separate-stderr wb commit "k-$kind-$fault" "img-$kind-$fault"
+      assert_one_line_error
+      assert_contains "$stderr" "$kind-$fault: $(fault_says "$fault" "$op")"
+      [[ "$(wb images -q | sort)" == "$images" ]] || fail "an image was made" "$(wb images)"
+      local state=/sys/fs/cgroup/freezer/$WB_CG_PARENT/$CID/freezer.state
+      [[ ! -e "$state" || "$(cat "$state")" == THAWED ]] || fail "left frozen: $(cat "$state")"
+      run --separate-stderr timeout 20 "$WB_BIN" --config "$WB_CONF" --root "$WB_ROOT" \
+        --plugin-dir "$WB_PLUGIN_DIR" exec "k-$kind-$fault" true
+      assert_status 0
+      run --separate-stderr wb rm -f "k-$kind-$fault"
+      assert_status 0
+    done
+  done
+  assert_nothing_left
+}
+
+# ---- the error convention ------------------------------------------------------
+
+@test "drivers returning positive values for success: run -d, exec, logs, stop, start, rm -f all work" {
+  export WB_TD_FAULT_OP='*'
+  run --separate-stderr wb --storage-driver "$(fd_path storage positive)" \
+    --cgroup-driver "$(fd_path cgroup positive)" --log-driver "$(fd_path log positive)" \
+    run -d --name pos --cgroup-parent "$WB_CG_PARENT" busybox sh -c 'echo hi; sleep 60'
+  assert_status 0
+  [[ "$output" =~ ^[0-9a-f]{64}$ ]] || fail "run -d printed: $output" "$stderr"
+  run --separate-stderr wb exec pos echo there
+  assert_status 0
+  [[ "$output" == there ]] || fail "exec: $output" "$stderr"
+  run --separate-stderr wb logs pos
+  assert_status 0
+  [[ "$output" == hi ]] || fail "logs: $output" "$stderr"
+  run --separate-stderr wb stop -t 1 pos
+  assert_status 0
+  run --separate-stderr wb start pos
+  assert_status 0
+  run --separate-stderr wb rm -f pos
+  assert_status 0
+  [[ -z "$stderr" ]] || fail "rm -f said:" "$stderr"
+  assert_nothing_left
+}
+
+@test "a driver that fails without host->error: one line naming the driver, the op and the errno" {
+  WB_TD_FAULT_OP=create run --separate-stderr wb --storage-driver "$(fd_path storage silent)" \
+    run --rm --cgroup-parent "$WB_CG_PARENT" busybox true
+  assert_one_line_error
+  assert_contains "$stderr" "storage-silent: create() failed: Permission denied"
+  assert_nothing_left
+  WB_TD_FAULT_OP=create run --separate-stderr wb --cgroup-driver "$(fd_path cgroup silent)" \
+    run --rm --cgroup-parent "$WB_CG_PARENT" busybox true
+  assert_one_line_error
+  assert_contains "$stderr" "cgroup-silent: create() failed: Permission denied"
+  assert_nothing_left
+  WB_TD_FAULT_OP=open run --separate-stderr wb --log-driver "$(fd_path log silent)" \
+    run -d --cgroup-parent "$WB_CG_PARENT" busybox true
+  assert_one_line_error
+  assert_contains "$stderr" "log-silent: open() failed: Permission denied"
+  assert_nothing_left
+}
+
