@@ -128,11 +128,17 @@ static void end_foreground_run(const struct wb_container *c)
 static void remove_logs(struct wb_context *ctx, const struct wb_container *c)
 {
   struct wb_driver *log = NULL;
-  if (!c->log_driver || wb_context_driver_named(ctx, WB_PLUGIN_LOG,
-                                                c->log_driver, &log, NULL) < 0)
+  if (!c->log_driver)
     return;
-  const struct wb_log_ops *ops = log->ops;
   cleanup_free char *dir = path_join(c->dir, "log");
+  cleanup_error wb_error e = WB_ERROR_INIT;
+  if (wb_context_driver_named(ctx, WB_PLUGIN_LOG, c->log_driver, &log, &e) <
+      0) {
+    wb_log(WB_LOG_WARN, "%s; logs of container %.12s outside %s may be left",
+           e.msg, c->id, dir);
+    return;
+  }
+  const struct wb_log_ops *ops = log->ops;
   struct wb_log_target t = {.size = sizeof t, .id = c->id, .dir = dir};
   if (ops->remove)
     ops->remove(log->data, &t, NULL);

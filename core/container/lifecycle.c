@@ -510,26 +510,58 @@ static int remove_state_dir(struct wb_context *ctx, struct wb_container *c,
   return 0;
 }
 
+/* A driver that is missing or fails to remove what it made must not make
+ * the container undeletable: the warning names what may be left, and the
+ * removal goes on.  Only live processes stop it (destroy's EBUSY):
+ * forgetting the container would hide them. */
+static int driver_left_behind(wb_error *e, const char *what, wb_error *err)
+{
+  if (e->code == EBUSY) {
+    if (err) {
+      wb_error_clear(err);
+      *err = *e;
+      *e = (wb_error)WB_ERROR_INIT;
+    }
+    return -1;
+  }
+  if (what)
+    wb_log(WB_LOG_WARN, "%s; %s may be left", e->msg, what);
+  else
+    wb_log(WB_LOG_WARN, "%s", e->msg);
+  wb_error_clear(e);
+  return 0;
+}
+
 static int delete_locked(struct wb_context *ctx, struct wb_container *c,
                          wb_error *err)
 {
   int ret = 0;
   struct wb_driver *cgroup = NULL, *storage = NULL;
-  if (c->cgroup_driver && wb_container_cgroup(ctx, c, &cgroup, err) == 0) {
+  cleanup_error wb_error e = WB_ERROR_INIT;
+  if (c->cgroup_driver && wb_container_cgroup(ctx, c, &cgroup, &e) < 0) {
+    cleanup_free char *what =
+        xasprintf("cgroup %s/%s", c->cgroup_parent, c->id);
+    driver_left_behind(&e, what, err);
+  } else if (c->cgroup_driver) {
     const struct wb_cgroup_ops *cg = cgroup->ops;
     struct wb_cgroup cgid = cgroup_of(c);
-    if (cg->destroy(cgroup->data, &cgid, err) < 0)
-      ret = -1;
+    if (cg->destroy(cgroup->data, &cgid, &e) < 0)
+      ret = driver_left_behind(&e, NULL, err);
   }
+  cleanup_free char *storage_dir = NULL, *target = NULL;
+  struct wb_rootfs fs =
+      wb_container_rootfs(ctx->root, c, &storage_dir, &target);
   if (c->storage_driver &&
       wb_context_driver_named(ctx, WB_PLUGIN_STORAGE, c->storage_driver,
-                              &storage, ret < 0 ? NULL : err) == 0) {
+                              &storage, &e) < 0) {
+    cleanup_free char *what =
+        xasprintf("what it keeps on disk for container %.12s outside %s", c->id,
+                  storage_dir);
+    driver_left_behind(&e, what, err);
+  } else if (c->storage_driver && access(storage_dir, F_OK) == 0) {
     const struct wb_storage_ops *ops = storage->ops;
-    cleanup_free char *sdir = NULL, *target = NULL;
-    struct wb_rootfs fs = wb_container_rootfs(ctx->root, c, &sdir, &target);
-    if (access(sdir, F_OK) == 0 &&
-        ops->remove(storage->data, &fs, ret < 0 ? NULL : err) < 0)
-      ret = -1;
+    if (ops->remove(storage->data, &fs, &e) < 0)
+      driver_left_behind(&e, NULL, err);
   }
   wb_log_phase("delete: storage removed");
   if (c->transient && ret == 0) {

@@ -220,6 +220,81 @@ assert_nothing_left() {
   assert_nothing_left
 }
 
+# ---- rm -f -----------------------------------------------------------------
+
+# run -d a container with the fault driver of kind $1 and fault $2.
+run_d_with() {
+  CID=$(wb "--$1-driver" "$(fd_path "$1" "$2")" run -d --name "$1-$2" \
+    --cgroup-parent "$WB_CG_PARENT" busybox sleep 60) || fail "run -d with $1-$2 failed"
+}
+
+# After `rm -f NAME`: exit 0, the name printed, one warning on stderr
+# naming what may be left, and the container gone.
+assert_removed_with_warning() {
+  local name=$1 says=$2
+  assert_status 0
+  [[ "$output" == "$name" ]] || fail "rm -f printed: $output" "$stderr"
+  [[ "${#stderr_lines[@]}" -eq 1 ]] || fail "expected one warning:" "$stderr"
+  assert_contains "$stderr" "whalebox: warning: "
+  assert_contains "$stderr" "$says"
+  assert_contains "$stderr" "may be left"
+  run --separate-stderr wb inspect "$name"
+  [[ "$status" -ne 0 ]] || fail "$name can still be inspected after rm -f"
+}
+
+@test "rm -f: a storage, cgroup or log driver that faults while removing: the container is removed, one warning" {
+  local fault
+  for fault in "${FAULTS[@]}"; do
+    run_d_with storage "$fault"
+    WB_TD_FAULT_OP=remove run --separate-stderr wb rm -f "storage-$fault"
+    assert_contains "$stderr" "what it keeps on disk for container ${CID:0:12}"
+    assert_removed_with_warning "storage-$fault" "storage-$fault: $(fault_says "$fault" remove)"
+    assert_nothing_left
+
+    run_d_with log "$fault"
+    WB_TD_FAULT_OP=remove run --separate-stderr wb rm -f "log-$fault"
+    assert_removed_with_warning "log-$fault" "log-$fault: $(fault_says "$fault" remove)"
+    assert_nothing_left
+
+    run_d_with cgroup "$fault"
+    WB_TD_FAULT_OP=destroy+ run --separate-stderr wb rm -f "cgroup-$fault"
+    assert_contains "$stderr" "cgroup $WB_CG_PARENT/$CID"
+    assert_removed_with_warning "cgroup-$fault" "cgroup-$fault: $(fault_says "$fault" destroy)"
+    assert_nothing_left
+  done
+}
+
+@test "rm -f: a storage driver whose remove fails, even without a message: the container is removed, one warning naming the errno" {
+  run_d_with storage silent
+  WB_TD_FAULT_OP=remove run --separate-stderr wb rm -f storage-silent
+  assert_removed_with_warning storage-silent "storage-silent: remove() failed: Permission denied"
+  assert_nothing_left
+}
+
+@test "rm -f: a driver that is gone since the container was made: the container is removed, one warning naming the driver and what may be left" {
+  local kind real
+  for kind in storage log cgroup; do
+    case $kind in
+    storage) real=$WB_PLUGIN_DIR/storage-bind.so ;;
+    log) real=$WB_PLUGIN_DIR/log-file.so ;;
+    cgroup) real=$WB_TD_DELEGATE_CGROUP ;;
+    esac
+    mkdir -p "$WB_TMP/gone"
+    cp "$real" "$WB_TMP/gone/"
+    local copy=$WB_TMP/gone/$(basename "$real")
+    CID=$(wb "--$kind-driver" "$copy" run -d --name "gone-$kind" \
+      --cgroup-parent "$WB_CG_PARENT" busybox sleep 60) || fail "run -d with $copy failed"
+    rm "$copy"
+    run --separate-stderr wb rm -f "gone-$kind"
+    assert_removed_with_warning "gone-$kind" "$copy not found"
+    # A cgroup driver that is gone cannot remove its cgroup: the warning
+    # said so; the test removes it.
+    find /sys/fs/cgroup/*/"$WB_CG_PARENT" /sys/fs/cgroup/"$WB_CG_PARENT" -mindepth 1 \
+      -depth -type d -exec rmdir {} + 2>/dev/null || true
+    assert_nothing_left
+  done
+}
+
 # ---- the error convention ------------------------------------------------------
 
 @test "drivers returning positive values for success: run -d, exec, logs, stop, start, rm -f all work" {
