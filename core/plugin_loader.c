@@ -145,6 +145,42 @@ static int precheck_file(const char *path, wb_error *err)
   return wb_elf_check(fd, path, err);
 }
 
+/* A driver is found by its file name, recorded by it in containers and
+ * listed by it: the name must say what the driver is, <kind>-<name>.so,
+ * whether it is found in the plugin directory or given by path. */
+static int check_file_name(const char *path, const struct wb_plugin *p,
+                           wb_error *err)
+{
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  const char *kind = wb_kind_name(p->kind);
+  cleanup_free char *want = xasprintf("%s-%s.so", kind, p->name);
+  if (strcmp(base, want) == 0)
+    return 0;
+  size_t len = strlen(base);
+  const char *dash = strchr(base, '-');
+  cleanup_free char *file_kind =
+      dash ? xstrndup(base, (size_t)(dash - base)) : NULL;
+  bool named = dash && len > 3 && strcmp(base + len - 3, ".so") == 0 &&
+               wb_kind_from_name(file_kind) != 0;
+  if (named && strcmp(file_kind, kind) != 0)
+    return wb_error_set(err, -EPROTO,
+                        "driver %s: is a %s driver, but its file name says %s",
+                        path, kind, file_kind);
+  if (named) {
+    cleanup_free char *file_name =
+        xstrndup(dash + 1, len - 3 - (size_t)(dash + 1 - base));
+    return wb_error_set(
+        err, -EPROTO,
+        "driver %s: declares name '%s', but its file name says '%s'", path,
+        p->name, file_name);
+  }
+  return wb_error_set(err, -EPROTO,
+                      "driver %s: file name must be <kind>-<name>.so (%s for "
+                      "this driver)",
+                      path, want);
+}
+
 static int validate(struct wb_driver *d, uint32_t want_kind,
                     const char *want_name, wb_error *err)
 {
@@ -190,6 +226,9 @@ static int validate(struct wb_driver *d, uint32_t want_kind,
     return wb_error_set(err, -EPROTO,
                         "driver %s: declares name '%s', expected '%s'", path,
                         p->name, want_name);
+  int r = check_file_name(path, p, err);
+  if (r < 0)
+    return r;
   if (!p->init || !p->probe)
     return wb_error_set(err, -EPROTO, "driver %s: has no %s()", path,
                         p->init ? "probe" : "init");

@@ -129,15 +129,10 @@ static void test_wrong_kind(void **state)
 {
   expect_open_fails("storage-wrongkind.so", WB_PLUGIN_STORAGE, NULL,
                     "is a log driver, not a storage driver");
-  /* Without a wanted kind the same file loads, as what it really is. */
-  char *path = test_driver("storage-wrongkind.so");
-  wb_error err = WB_ERROR_INIT;
-  struct wb_driver *d = NULL;
-  assert_int_equal(wb_driver_open(path, 0, NULL, &d, &err), 0);
-  assert_int_equal(d->desc->kind, WB_PLUGIN_LOG);
-  assert_string_equal(d->label, "log-wrongkind");
-  wb_driver_free(d);
-  free(path);
+  /* Without a wanted kind its file name is what it is found and recorded
+   * by: a log driver in storage-*.so is refused all the same. */
+  expect_open_fails("storage-wrongkind.so", 0, NULL,
+                    "is a log driver, but its file name says storage");
 }
 
 static void test_name_mismatch(void **state)
@@ -145,17 +140,54 @@ static void test_name_mismatch(void **state)
   /* storage-dup-b.so declares "dup", like storage-dup-a.so. */
   expect_open_fails("storage-dup-b.so", WB_PLUGIN_STORAGE, "dup-b",
                     "declares name 'dup', expected 'dup-b'");
-  char *a = test_driver("storage-dup-a.so");
-  char *b = test_driver("storage-dup-b.so");
+  /* Asked for the name it declares, or for none, the file's name must
+   * still be <kind>-<name>.so: two files can never be one driver. */
+  expect_open_fails("storage-dup-b.so", WB_PLUGIN_STORAGE, "dup",
+                    "declares name 'dup', but its file name says 'dup-b'");
+  expect_open_fails("storage-dup-a.so", 0, NULL,
+                    "declares name 'dup', but its file name says 'dup-a'");
+}
+
+/* A copy of storage-dummy.so at <dir>/<name>, opened by absolute path. */
+static int open_copy_as(const char *dir, const char *name, struct wb_driver **d,
+                        wb_error *err)
+{
+  char *from = test_driver("storage-dummy.so");
+  char *to = xasprintf("%s/%s", dir, name);
+  char *data = NULL;
+  size_t len = 0;
+  assert_int_equal(read_file(from, &data, &len, err), 0);
+  assert_int_equal(write_file(to, data, len, err), 0);
+  int r = wb_driver_open(to, 0, NULL, d, err);
+  free(data);
+  free(from);
+  free(to);
+  return r;
+}
+
+/* By absolute path too, the file's name must be <kind>-<name>.so: that is
+ * how containers record and find their drivers. */
+static void test_file_name_by_path(void **state)
+{
+  const char *dir = *state;
   wb_error err = WB_ERROR_INIT;
-  struct wb_driver *da = NULL, *db = NULL;
-  assert_int_equal(wb_driver_open(a, WB_PLUGIN_STORAGE, "dup", &da, &err), 0);
-  assert_int_equal(wb_driver_open(b, WB_PLUGIN_STORAGE, "dup", &db, &err), 0);
-  assert_string_equal(da->label, db->label);
-  wb_driver_free(da);
-  wb_driver_free(db);
-  free(a);
-  free(b);
+  struct wb_driver *d = NULL;
+  assert_int_equal(open_copy_as(dir, "storage-dummy.so", &d, &err), 0);
+  assert_string_equal(d->label, "storage-dummy");
+  wb_driver_free(d);
+  d = NULL;
+  assert_true(open_copy_as(dir, "mydriver.so", &d, &err) < 0);
+  assert_null(d);
+  assert_contains(err.msg, "/mydriver.so: file name must be <kind>-<name>.so "
+                           "(storage-dummy.so for this driver)");
+  assert_true(open_copy_as(dir, "cgroup-dummy.so", &d, &err) < 0);
+  assert_contains(err.msg, "/cgroup-dummy.so: is a storage driver, but its "
+                           "file name says cgroup");
+  assert_true(open_copy_as(dir, "storage-other.so", &d, &err) < 0);
+  assert_contains(err.msg, "/storage-other.so: declares name 'dummy', but its "
+                           "file name says 'other'");
+  assert_null(strchr(err.msg, '\n'));
+  wb_error_clear(&err);
 }
 
 static void test_text_file(void **state)
@@ -739,6 +771,7 @@ int main(void)
       cmocka_unit_test(test_getter_returns_null),
       cmocka_unit_test(test_wrong_kind),
       cmocka_unit_test(test_name_mismatch),
+      T(test_file_name_by_path),
       cmocka_unit_test(test_text_file),
       cmocka_unit_test(test_empty_file),
       cmocka_unit_test(test_missing_file),
