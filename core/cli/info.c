@@ -1,10 +1,12 @@
-/* info: host facts, configuration and the driver chosen per kind, and why. */
+/* info: host facts, configuration and the driver chosen per kind, and why.
+ * Drivers are loaded and probed in child processes (driver_scan.h). */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "../driver_scan.h"
 #include "../host_info.h"
 #include "../util/cleanup.h"
 #include "../util/xalloc.h"
@@ -54,6 +56,50 @@ static json_t *driver_entry(struct wb_context *ctx, uint32_t kind)
       json_object_set_new(o, "probes", cgroup_probes(ctx));
   }
   return o;
+}
+
+/* In a child (driver_scan.h): the choice for one kind. */
+struct look {
+  struct wb_context *ctx;
+  uint32_t kind;
+};
+
+static json_t *look_at_kind(void *arg)
+{
+  const struct look *l = arg;
+  return driver_entry(l->ctx, l->kind);
+}
+
+/* The drivers of every kind, each chosen in its own child, all at once:
+ * a driver that crashes, hangs or prints to stdout is an error of its own
+ * entry, never the end of `info` or a break in its JSON. */
+static json_t *driver_entries(struct wb_context *ctx)
+{
+  struct wb_scan scans[WB_PLUGIN_LOG + 1] = {0};
+  struct look looks[WB_PLUGIN_LOG + 1];
+  for (uint32_t k = WB_PLUGIN_STORAGE; k <= WB_PLUGIN_LOG; k++) {
+    looks[k] = (struct look){ctx, k};
+    scans[k] = (struct wb_scan){.fn = look_at_kind, .arg = &looks[k]};
+  }
+  /* cgroup "auto" may load five: the remembered one, v2, v1 and the two
+   * probes. */
+  wb_scan_run(&scans[WB_PLUGIN_STORAGE], WB_PLUGIN_LOG,
+              wb_guard_scan_seconds(5));
+  json_t *drivers = json_object();
+  for (uint32_t k = WB_PLUGIN_STORAGE; k <= WB_PLUGIN_LOG; k++) {
+    json_t *o =
+        json_is_object(scans[k].result) ? json_incref(scans[k].result) : NULL;
+    if (!o) {
+      cleanup_free char *msg =
+          xasprintf("%s driver '%s': %s", wb_kind_name(k), ctx->driver_arg[k],
+                    scans[k].failure ? scans[k].failure : "no answer");
+      o = json_pack("{s:s, s:s, s:s}", "requested", ctx->driver_arg[k], "from",
+                    ctx->driver_from[k], "error", msg);
+    }
+    json_object_set_new(drivers, wb_kind_name(k), o);
+    wb_scan_clear(&scans[k]);
+  }
+  return drivers;
 }
 
 static void print_text(json_t *info)
@@ -134,10 +180,7 @@ WB_COMMAND(info, "info",
       ctx->config.path ? ctx->config.path : "(built-in defaults)", "root",
       ctx->root, "plugin_dir", ctx->plugin_dir, "cgroup_parent",
       ctx->config.cgroup_parent);
-  json_t *drivers = json_object();
-  for (uint32_t k = WB_PLUGIN_STORAGE; k <= WB_PLUGIN_LOG; k++)
-    json_object_set_new(drivers, wb_kind_name(k), driver_entry(ctx, k));
-  json_object_set_new(info, "drivers", drivers);
+  json_object_set_new(info, "drivers", driver_entries(ctx));
   if (json) {
     json_dumpf(info, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     putchar('\n');

@@ -1,5 +1,7 @@
 /* plugins: every driver in the plugin directory, with its probe result;
- * files that fail to load are listed with the reason. */
+ * files that fail to load, crash or hang are listed with the reason.  Each
+ * file is looked at in a child process with a time limit: a broken driver
+ * is a line of the listing, never the end of it. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../driver_scan.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/xalloc.h"
@@ -24,12 +27,19 @@ static int cmp_str(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static json_t *describe(struct wb_context *ctx, const char *path, json_t *seen)
+/* In a child (driver_scan.h): load, init and probe one file. */
+struct look {
+  struct wb_context *ctx;
+  char *path;
+};
+
+static json_t *describe(void *arg)
 {
+  const struct look *l = arg;
   cleanup_error wb_error e = WB_ERROR_INIT;
   cleanup_driver struct wb_driver *d = NULL;
-  json_t *o = json_pack("{s:s}", "path", path);
-  if (wb_driver_open(path, 0, NULL, &d, &e) < 0) {
+  json_t *o = json_pack("{s:s}", "path", l->path);
+  if (wb_driver_open(l->path, 0, NULL, &d, &e) < 0) {
     json_object_set_new(o, "status", json_string("error"));
     json_object_set_new(o, "error", json_string(e.msg));
     return o;
@@ -46,23 +56,48 @@ static json_t *describe(struct wb_context *ctx, const char *path, json_t *seen)
   json_object_set_new(o, "features", features);
   if (d->desc->summary)
     json_object_set_new(o, "summary", json_string(d->desc->summary));
-  json_t *first = json_object_get(seen, d->label);
-  if (first) {
-    cleanup_free char *msg = xasprintf(
-        "driver %s: duplicates %s driver '%s' of %s", path,
-        wb_kind_name(d->desc->kind), d->desc->name, json_string_value(first));
-    json_object_set_new(o, "status", json_string("error"));
-    json_object_set_new(o, "error", json_string(msg));
-    return o;
-  }
-  json_object_set_new(seen, d->label, json_string(path));
-  int r = wb_driver_init(d, &ctx->config, ctx->root, &e);
+  int r = wb_driver_init(d, &l->ctx->config, l->ctx->root, &e);
   if (r == 0)
     r = wb_driver_probe(d, &e);
-  json_object_set_new(o, "status", json_string(r == 0 ? "usable" : "unusable"));
+  /* Crashed or hung: the driver is broken, not merely unusable here. */
+  const char *status = r == 0                          ? "usable"
+                       : d->guard.state != WB_GUARD_OK ? "error"
+                                                       : "unusable";
+  json_object_set_new(o, "status", json_string(status));
   if (r < 0)
     json_object_set_new(o, "error", json_string(e.msg));
   return o;
+}
+
+/* What the child said, or the one line saying how it ended. */
+static json_t *listing_entry(struct wb_scan *s, const char *path)
+{
+  if (s->result && json_is_object(s->result) &&
+      json_object_get(s->result, "path"))
+    return json_incref(s->result);
+  cleanup_free char *msg =
+      xasprintf("driver %s: %s", path, s->failure ? s->failure : "no answer");
+  return json_pack("{s:s, s:s, s:s}", "path", path, "status", "error", "error",
+                   msg);
+}
+
+/* Each file is looked at in its own child, all at once (driver_scan.h). */
+static json_t *list_drivers(struct wb_context *ctx, char **names, size_t count)
+{
+  cleanup_free struct wb_scan *scans = xzalloc((count + 1) * sizeof *scans);
+  cleanup_free struct look *looks = xzalloc((count + 1) * sizeof *looks);
+  for (size_t i = 0; i < count; i++) {
+    looks[i] = (struct look){ctx, path_join(ctx->plugin_dir, names[i])};
+    scans[i] = (struct wb_scan){.fn = describe, .arg = &looks[i]};
+  }
+  wb_scan_run(scans, count, wb_guard_scan_seconds(1));
+  json_t *list = json_array();
+  for (size_t i = 0; i < count; i++) {
+    json_array_append_new(list, listing_entry(&scans[i], looks[i].path));
+    wb_scan_clear(&scans[i]);
+    free(looks[i].path);
+  }
+  return list;
 }
 
 WB_COMMAND(
@@ -106,13 +141,7 @@ WB_COMMAND(
   if (count)
     qsort(names, count, sizeof *names, cmp_str);
 
-  json_t *list = json_array();
-  json_t *seen = json_object();
-  for (size_t i = 0; i < count; i++) {
-    cleanup_free char *path = path_join(ctx->plugin_dir, names[i]);
-    json_array_append_new(list, describe(ctx, path, seen));
-  }
-  json_decref(seen);
+  json_t *list = list_drivers(ctx, names, count);
   if (json) {
     json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     putchar('\n');

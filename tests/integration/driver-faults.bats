@@ -338,3 +338,103 @@ assert_removed_with_warning() {
   assert_nothing_left
 }
 
+# ---- plugins, info ---------------------------------------------------------
+
+# A plugin directory with the real drivers and every faulting storage driver.
+fault_plugin_dir() {
+  local pd=$WB_TMP/plugins f
+  mkdir -p "$pd"
+  ln -sf "$WB_PLUGIN_DIR"/*.so "$pd/"
+  for f in segv abort exit hang overflow stdout rawexit blockhang; do
+    ln -sf "$(fd_path storage "$f")" "$pd/"
+  done
+  echo "$pd"
+}
+
+@test "plugins: drivers that crash, exit, hang or print while loading, in init or in probe are one line each; good drivers still listed; JSON intact; exit 0" {
+  local pd op
+  pd=$(fault_plugin_dir)
+  # The guard gives up after 1 s; the child a driver blocks it in after
+  # the sum of its limits.
+  printf 'drivers: { timeout = 1; data_timeout = 1; };\n' >"$WB_CONF"
+  for op in load init probe; do
+    WB_TD_FAULT_OP=$op run --separate-stderr wb --plugin-dir "$pd" plugins --format json
+    assert_status 0
+    jq -e 'type == "array"' <<<"$output" >/dev/null || fail "not JSON ($op):" "$output"
+    local j=$output
+    entry() {
+      json ".[] | select(.path == \"$pd/storage-$1.so\") | .status + \"|\" + (.error // \"\")" <<<"$j"
+    }
+    local where="in $op()" f e
+    [[ $op == load ]] && where="while loading"
+    for f in segv abort exit overflow; do
+      e=$(entry "$f")
+      [[ "${e%%|*}" == error ]] || fail "storage-$f ($op): $e" "$j"
+      [[ "$e" != *$'\n'* ]] || fail "more than one line: $e"
+      case $f in
+      exit) assert_contains "$e" "called exit(3) $where" ;;
+      abort) assert_contains "$e" "crashed $where with signal 6 (Aborted)" ;;
+      *) assert_contains "$e" "crashed $where with signal 11 (Segmentation fault)" ;;
+      esac
+    done
+    e=$(entry hang)
+    [[ "${e%%|*}" == error ]] || fail "storage-hang ($op): $e" "$j"
+    if [[ $op == load ]]; then
+      assert_contains "$e" "did not finish loading within 1 s"
+    else
+      assert_contains "$e" "$op() did not answer within 1 s"
+    fi
+    # What the guard cannot catch, the child process does.
+    e=$(entry rawexit)
+    assert_contains "$e" "error|"
+    assert_contains "$e" "exited with status 4 $where"
+    e=$(entry blockhang)
+    assert_contains "$e" "error|"
+    assert_contains "$e" "did not answer within 6 s $where"
+    # Printing to stdout breaks nothing.
+    [[ "$(entry stdout)" == "usable|" ]] || fail "storage-stdout: $(entry stdout)"
+    local d
+    for d in storage-overlay storage-bind log-file log-none; do
+      [[ "$(json ".[] | select(.path == \"$pd/$d.so\") | .status" <<<"$j")" == usable ]] ||
+        fail "$d not usable ($op)" "$j"
+    done
+  done
+  WB_TD_FAULT_OP=probe run --separate-stderr wb --plugin-dir "$pd" plugins
+  assert_status 0
+  grep -Eq "^storage +overlay .* usable +$pd/storage-overlay.so\$" <<<"$output" || fail "text listing" "$output"
+  assert_contains "$output" "storage-segv: crashed in probe() with signal 11 (Segmentation fault)"
+}
+
+@test "info: a driver of any kind that crashes, exits, hangs or prints in init or probe is an error of its own entry; JSON intact; exit 0" {
+  local kind fault op
+  for kind in storage cgroup log; do
+    for fault in "${FAULTS[@]}" rawexit stdout; do
+      [[ $kind == storage || ($fault != rawexit && $fault != stdout) ]] || continue
+      for op in load init probe; do
+        WB_TD_FAULT_OP=$op run --separate-stderr wb "--$kind-driver" "$(fd_path "$kind" "$fault")" \
+          info --format json
+        assert_status 0
+        jq -e '.drivers' <<<"$output" >/dev/null || fail "not JSON ($kind-$fault, $op):" "$output"
+        local e
+        e=$(json ".drivers.$kind.error // \"\"" <<<"$output")
+        if [[ $fault == stdout ]]; then
+          [[ -z "$e" ]] || fail "storage-stdout: $e"
+          continue
+        fi
+        [[ "$e" != *$'\n'* ]] || fail "more than one line: $e"
+        assert_contains "$e" "$kind-$fault"
+        case $op in
+        load) assert_contains "$e" "loading" ;;
+        *) assert_contains "$e" "$op()" ;;
+        esac
+        # The other kinds are unaffected.
+        local other
+        for other in storage cgroup log; do
+          [[ $other == "$kind" ]] && continue
+          [[ "$(json ".drivers.$other.error // \"\"" <<<"$output")" == "" ]] ||
+            fail "$other has an error with $kind-$fault:" "$output"
+        done
+      done
+    done
+  done
+}
