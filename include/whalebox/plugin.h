@@ -8,6 +8,10 @@
  *      $(pkg-config --cflags whalebox-plugin) -o storage-zfs.so zfs.c
  *
  * and drop the .so into the plugin directory (`whalebox info` prints it).
+ * The file's name must be <kind>-<name>.so, the kind and name its descriptor
+ * declares (storage-zfs.so for the storage driver "zfs"), also when it is
+ * given by absolute path: containers record their drivers by that name.
+ * Any other file is refused with one line naming it.
  *
  * Compatibility rules (the contract that keeps a driver built today loading
  * next year):
@@ -21,15 +25,44 @@
  *   - Drivers never link against symbols of the whalebox binary: everything
  *     the core offers is in struct wb_host, handed to init().
  *
- * Error convention: every fallible call returns 0 (or a positive count) on
- * success and a negative errno on failure, after describing the failure
- * once with host->error().  Drivers never call exit(), abort() on user input,
- * or print to stdout/stderr directly; they use host->log().
+ * Error convention: every fallible call returns 0 on success and a negative
+ * errno on failure, after describing the failure once with host->error().
+ * A positive value is success too, in every call (the core treats it as 0
+ * and reads nothing into it).  A failure without host->error() is reported
+ * as "<kind>-<name>: <op>() failed: <strerror of the errno>".  Drivers
+ * never call exit(), abort() on user input, or print to stdout/stderr
+ * directly; they use host->log().
+ *
+ * Faults: the core makes every call into a driver (loading it, which runs
+ * its constructors, the getter, init, probe, fini and every op) under a
+ * guard, in whichever whalebox process it runs (the runtime, a container's
+ * first process before exec, exec's helper; not yet whalebox-monitor,
+ * which writes a detached container's log).  A crash (SIGSEGV, SIGBUS, SIGILL,
+ * SIGFPE, SIGABRT), an exit() or a call that outlives its time limit (below)
+ * fails that call with one line naming the driver, the op and the signal
+ * or the limit; the command then fails with exit code 125 and removes what
+ * it had made.  For the rest of that process the driver is not called
+ * again, except for the ops that remove state (storage remove and umount,
+ * cgroup destroy, kill and thaw, log remove and close), tried once each;
+ * what they cannot remove is named in a warning.  So a driver must not
+ * block, ignore or handle those signals or SIGALRM, nor use alarm() or
+ * ITIMER_REAL.  `whalebox plugins` and `info` also run each driver in a
+ * child process, so that even _exit() or a blocked signal is one line of
+ * their output.
+ *
+ * Time limits (seconds; whalebox.conf `drivers { timeout; data_timeout; }`
+ * changes the second and third):
+ *   10    loading (dlopen and the getter), probe, fini; the smaller of 10
+ *         and `timeout` when that is set lower;
+ *   60    init and every op not listed below (`timeout`);
+ *   3600  storage create, remove and diff, log read and remove, which copy
+ *         or remove a container's files (`data_timeout`);
+ *   none  log read with follow set.
+ * Time a driver spends in the core's callbacks (wb_log_reader emit and
+ * alive) does not count against it.
  *
  * Threads: the core is single-threaded and calls a driver from one thread at
- * a time.  Calls may block on I/O; none may block indefinitely except
- * wb_log_ops.read with follow set, which returns when alive() says the
- * container has exited.
+ * a time.  Calls may block on I/O, within their time limits.
  */
 #ifndef WHALEBOX_PLUGIN_H
 #define WHALEBOX_PLUGIN_H
@@ -327,11 +360,12 @@ struct wb_log_ops {
    * close(). */
   int (*open)(void *driver, const struct wb_log_target *t, void **handle,
               wb_error *err);
-  /* Append one chunk of a stream; chunks need not end at line ends.  < 0
-   * when any of it could not be kept (a full disk): the core logs the
-   * message once per streak of failures and goes on writing.  A driver
-   * whose log is read back says in it how much was lost once it can
-   * write again (log-file: a marker entry on stderr). */
+  /* Append one chunk of a stream (all of it); chunks need not end at line
+   * ends.  0 or a positive count on success; < 0 when any of it could not
+   * be kept (a full disk): the core logs the message once per streak of
+   * failures and goes on writing.  A driver whose log is read back says in
+   * it how much was lost once it can write again (log-file: a marker entry
+   * on stderr). */
   int (*write)(void *handle, int stream, const struct timespec *ts,
                const void *buf, size_t len, wb_error *err);
   void (*close)(void *handle);
@@ -351,7 +385,8 @@ struct wb_plugin {
   uint32_t abi_minor;  /* WB_PLUGIN_ABI_MINOR the driver was built with */
   uint32_t size;       /* sizeof(struct wb_plugin) as built */
   uint32_t kind;       /* enum wb_plugin_kind */
-  const char *name;    /* [a-z0-9-]+, unique per kind, e.g. "overlay" */
+  const char *name;    /* [a-z0-9_-]+, e.g. "overlay"; the file is
+                          <kind>-<name>.so */
   const char *version; /* the driver's own version, free-form */
 
   /* ABI 1.0: */
