@@ -135,7 +135,7 @@ static int cgroup_destroy(void *data, const struct wb_cgroup *cg, wb_error *err)
   int r = guarded(data, "destroy", true, run_destroy, &c, &local);
   cleanup_free char *what =
       xasprintf("cgroup %s/%s (with any process in it)", cg->parent, cg->id);
-  return wb_driver_left_behind(d, r, &local, err, what);
+  return wb_guard_left_behind(&d->left_behind, r, &local, err, what);
 }
 
 /* Thawing is cleanup (a frozen container cannot even be killed): still
@@ -174,13 +174,15 @@ static int cgroup_enter_self(void *data, const struct wb_cgroup *cg,
   return guarded(data, "enter_self", false, run_enter_self, &c, err);
 }
 
-#define HAS(op) wb_driver_has_op(d, offsetof(struct wb_cgroup_ops, op))
+#define HAS(op)                                                                \
+  wb_guard_table_has(d->driver_ops, offsetof(struct wb_cgroup_ops, op))
 
 void wb_cgroup_wrap_ops(struct wb_driver *d)
 {
+  d->data = d;
   struct wb_cgroup_ops *t = &d->guarded.cgroup;
   *t = (struct wb_cgroup_ops){
-      .size = wb_driver_ops_size(d, sizeof *t),
+      .size = wb_guard_table_size(d->driver_ops, sizeof *t),
       .create = HAS(create) ? cgroup_create : NULL,
       .apply = HAS(apply) ? cgroup_apply : NULL,
       .enter = HAS(enter) ? cgroup_enter : NULL,

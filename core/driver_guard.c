@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 /* How a guarded call ended early: a signal number (> 0), or these. */
@@ -435,4 +436,40 @@ void wb_guard_clear(struct wb_guard *g)
   free(g->fault);
   g->fault = NULL;
   g->state = WB_GUARD_OK;
+}
+
+uint32_t wb_guard_table_size(const void *table, size_t core_size)
+{
+  uint32_t size = *(const uint32_t *)table;
+  return size < core_size ? size : (uint32_t)core_size;
+}
+
+bool wb_guard_table_has(const void *table, size_t offset)
+{
+  if (*(const uint32_t *)table < offset + sizeof(void (*)(void)))
+    return false;
+  void (*op)(void);
+  memcpy(&op, (const char *)table + offset, sizeof op);
+  return op != NULL;
+}
+
+int wb_guard_left_behind(char **noted, int r, wb_error *local, wb_error *err,
+                         const char *what)
+{
+  if (r >= 0)
+    return r;
+  if (r == -ENOTRECOVERABLE && *noted && strcmp(*noted, what) == 0) {
+    wb_error_clear(local);
+    return 0;
+  }
+  free(*noted);
+  *noted = xstrdup(what);
+  const char *msg = local->msg ? local->msg : "failed";
+  if (err)
+    wb_error_set(err, -(local->code ? local->code : EIO), "%s; %s may be left",
+                 msg, what);
+  else
+    wb_log(WB_LOG_WARN, "%s; %s may be left", msg, what);
+  wb_error_clear(local);
+  return r;
 }

@@ -27,6 +27,8 @@
 #define WB_DRIVER_GUARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "util/error.h"
 
@@ -93,6 +95,22 @@ unsigned wb_guard_limit_seconds(enum wb_guard_limit limit);
  * their limits added up, and 2 s more.  The guard in the child normally
  * ends a hang sooner; this is for one it cannot. */
 unsigned wb_guard_scan_seconds(unsigned n);
+
+/* For trampolines over a driver's ops table (driver_storage.c...): the
+ * size their own table gets (the driver's, never more than the core's
+ * struct, `core_size`), and whether the driver's table has the op at
+ * `offset` (within its size, and not NULL). */
+uint32_t wb_guard_table_size(const void *table, size_t core_size);
+bool wb_guard_table_has(const void *table, size_t offset);
+
+/* A cleanup op (remove, destroy) failed with r < 0 and the message in
+ * *local: add that `what` may be left, and hand the error to err, or, when
+ * the caller passed none (it removes on a best-effort basis), log it as a
+ * warning.  *noted keeps the last `what` said: a call refused because of
+ * a fault that already said so returns 0 quietly (destroy at the
+ * container's exit, then again as it is removed).  Returns r. */
+int wb_guard_left_behind(char **noted, int r, wb_error *local, wb_error *err,
+                         const char *what);
 
 /* In a child of driver_scan.c: before each guarded call, write
  * "op <who> <op>\n" to fd, so that the parent can say where a child it had

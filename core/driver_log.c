@@ -1,18 +1,18 @@
-/* driver_log.c - the core's trampolines in front of a log driver's ops
- * (see driver_ops.h).  write() and close() get a handle, not the driver:
- * open() hands out a small core handle that carries both. */
+/* driver_log.c - the trampolines in front of a log driver's ops (see
+ * driver_log.h).  write() and close() get a handle, not the driver: open()
+ * hands out a small core handle that carries both. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver_ops.h"
+#include "driver_log.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 struct log_handle {
-  struct wb_driver *d;
+  struct wb_guarded_log *g;
   void *handle; /* the driver's */
 };
 
@@ -29,9 +29,9 @@ struct log_call {
   const struct wb_log_reader *reader;
 };
 
-static struct log_call call_of(const struct wb_driver *d)
+static struct log_call call_of(const struct wb_guarded_log *g)
 {
-  return (struct log_call){.ops = d->driver_ops, .state = d->state};
+  return (struct log_call){.ops = g->theirs, .state = *g->state};
 }
 
 static int run_open(void *arg, wb_error *err)
@@ -69,18 +69,18 @@ static int run_remove(void *arg, wb_error *err)
 static int log_open(void *data, const struct wb_log_target *t, void **handle,
                     wb_error *err)
 {
-  struct wb_driver *d = data;
+  struct wb_guarded_log *g = data;
   void *theirs = NULL;
-  struct log_call c = call_of(d);
+  struct log_call c = call_of(g);
   c.t = t;
   c.handle = &theirs;
   *handle = NULL;
   int r =
-      wb_guard_call(&d->guard, "open", WB_LIMIT_CALL, false, run_open, &c, err);
+      wb_guard_call(g->guard, "open", WB_LIMIT_CALL, false, run_open, &c, err);
   if (r < 0)
     return r;
   struct log_handle *h = xzalloc(sizeof *h);
-  h->d = d;
+  h->g = g;
   h->handle = theirs;
   *handle = h;
   return 0;
@@ -90,13 +90,13 @@ static int log_write(void *handle, int stream, const struct timespec *ts,
                      const void *buf, size_t len, wb_error *err)
 {
   struct log_handle *h = handle;
-  struct log_call c = call_of(h->d);
+  struct log_call c = call_of(h->g);
   c.handle = &h->handle;
   c.stream = stream;
   c.ts = ts;
   c.buf = buf;
   c.len = len;
-  return wb_guard_call(&h->d->guard, "write", WB_LIMIT_CALL, false, run_write,
+  return wb_guard_call(h->g->guard, "write", WB_LIMIT_CALL, false, run_write,
                        &c, err);
 }
 
@@ -106,10 +106,10 @@ static void log_close(void *handle)
   struct log_handle *h = handle;
   if (!h)
     return;
-  struct log_call c = call_of(h->d);
+  struct log_call c = call_of(h->g);
   c.handle = &h->handle;
   cleanup_error wb_error e = WB_ERROR_INIT;
-  if (wb_guard_call(&h->d->guard, "close", WB_LIMIT_CALL, true, run_close, &c,
+  if (wb_guard_call(h->g->guard, "close", WB_LIMIT_CALL, true, run_close, &c,
                     &e) < 0 &&
       e.code != ENOTRECOVERABLE)
     wb_log(WB_LOG_WARN, "%s", e.msg);
@@ -143,7 +143,7 @@ static int guarded_alive(void *arg)
 static int log_read(void *data, const struct wb_log_target *t,
                     const struct wb_log_reader *reader, wb_error *err)
 {
-  struct wb_driver *d = data;
+  struct wb_guarded_log *g = data;
   struct wb_log_reader mine = {0};
   memcpy(&mine, reader,
          reader->size < sizeof mine ? reader->size : sizeof mine);
@@ -151,39 +151,46 @@ static int log_read(void *data, const struct wb_log_target *t,
   mine.emit = guarded_emit;
   mine.alive = reader->alive ? guarded_alive : NULL;
   mine.arg = (void *)reader;
-  struct log_call c = call_of(d);
+  struct log_call c = call_of(g);
   c.t = t;
   c.reader = &mine;
-  return wb_guard_call(&d->guard, "read",
+  return wb_guard_call(g->guard, "read",
                        reader->follow ? WB_LIMIT_NONE : WB_LIMIT_DATA, false,
                        run_read, &c, err);
 }
 
 static int log_remove(void *data, const struct wb_log_target *t, wb_error *err)
 {
-  struct wb_driver *d = data;
-  struct log_call c = call_of(d);
+  struct wb_guarded_log *g = data;
+  struct log_call c = call_of(g);
   c.t = t;
   wb_error local = WB_ERROR_INIT;
-  int r = wb_guard_call(&d->guard, "remove", WB_LIMIT_DATA, true, run_remove,
-                        &c, &local);
+  int r = wb_guard_call(g->guard, "remove", WB_LIMIT_DATA, true, run_remove, &c,
+                        &local);
   cleanup_free char *what =
       xasprintf("logs of container %.12s outside %s", t->id, t->dir);
-  return wb_driver_left_behind(d, r, &local, err, what);
+  return wb_guard_left_behind(g->left_behind, r, &local, err, what);
 }
 
-#define HAS(op) wb_driver_has_op(d, offsetof(struct wb_log_ops, op))
+#define HAS(op) wb_guard_table_has(theirs, offsetof(struct wb_log_ops, op))
 
-void wb_log_wrap_ops(struct wb_driver *d)
+void wb_guarded_log_init(struct wb_guarded_log *g, struct wb_guard *guard,
+                         const struct wb_log_ops *theirs, void *const *state,
+                         char **left_behind)
 {
-  struct wb_log_ops *t = &d->guarded.log;
-  *t = (struct wb_log_ops){
-      .size = wb_driver_ops_size(d, sizeof *t),
-      .open = HAS(open) ? log_open : NULL,
-      .write = HAS(write) ? log_write : NULL,
-      .close = HAS(close) ? log_close : NULL,
-      .read = HAS(read) ? log_read : NULL,
-      .remove = HAS(remove) ? log_remove : NULL,
+  *g = (struct wb_guarded_log){
+      .ops =
+          {
+              .size = wb_guard_table_size(theirs, sizeof g->ops),
+              .open = HAS(open) ? log_open : NULL,
+              .write = HAS(write) ? log_write : NULL,
+              .close = HAS(close) ? log_close : NULL,
+              .read = HAS(read) ? log_read : NULL,
+              .remove = HAS(remove) ? log_remove : NULL,
+          },
+      .guard = guard,
+      .theirs = theirs,
+      .state = state,
+      .left_behind = left_behind,
   };
-  d->ops = t;
 }

@@ -84,7 +84,7 @@ static int storage_remove(void *data, const struct wb_rootfs *fs, wb_error *err)
   /* The core removes fs->dir itself (wb_container_delete). */
   cleanup_free char *what = xasprintf(
       "what it keeps on disk for container %.12s outside %s", fs->id, fs->dir);
-  return wb_driver_left_behind(d, r, &local, err, what);
+  return wb_guard_left_behind(&d->left_behind, r, &local, err, what);
 }
 
 static int storage_diff(void *data, const struct wb_rootfs *fs,
@@ -97,13 +97,15 @@ static int storage_diff(void *data, const struct wb_rootfs *fs,
                        err);
 }
 
-#define HAS(op) wb_driver_has_op(d, offsetof(struct wb_storage_ops, op))
+#define HAS(op)                                                                \
+  wb_guard_table_has(d->driver_ops, offsetof(struct wb_storage_ops, op))
 
 void wb_storage_wrap_ops(struct wb_driver *d)
 {
+  d->data = d;
   struct wb_storage_ops *t = &d->guarded.storage;
   *t = (struct wb_storage_ops){
-      .size = wb_driver_ops_size(d, sizeof *t),
+      .size = wb_guard_table_size(d->driver_ops, sizeof *t),
       .create = HAS(create) ? storage_create : NULL,
       .mount = HAS(mount) ? storage_mount : NULL,
       .umount = HAS(umount) ? storage_umount : NULL,

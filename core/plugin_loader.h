@@ -11,6 +11,7 @@
 #include "config.h"
 #include "driver_guard.h"
 #include "driver_host.h"
+#include "driver_log.h"
 #include "util/error.h"
 
 struct wb_driver {
@@ -22,15 +23,17 @@ struct wb_driver {
    * (driver_ops.h), as long as the driver's table and NULL where it has
    * NULL, so that WB_DRIVER_OP and NULL checks read it as the driver's. */
   const void *ops;
-  /* The first argument of every op in `ops`: this driver itself, through
-   * which the trampolines find the driver's own table and state. */
+  /* The first argument of every op in `ops`, through which the
+   * trampolines find the driver's own table and state: this driver
+   * (storage, cgroup), or guarded.log (log: its trampolines are shared
+   * with whalebox-monitor). */
   void *data;
   const void *driver_ops; /* the driver's own table (desc->ops) */
   void *state;            /* the driver's own state after init() */
   union {
     struct wb_storage_ops storage;
     struct wb_cgroup_ops cgroup;
-    struct wb_log_ops log;
+    struct wb_guarded_log log;
   } guarded;             /* what `ops` points to */
   struct wb_guard guard; /* faults of this driver in this process */
   char *left_behind;     /* what a failed cleanup op last said may be left */

@@ -94,6 +94,10 @@ static char **monitor_argv(struct wb_context *ctx, struct wb_container *c,
   snprintf(num, sizeof num, "%d", wb_log_get_level());
   strv_push(&argv, "--log-level");
   strv_push(&argv, num);
+  snprintf(num, sizeof num, "%u,%u", wb_guard_limit_seconds(WB_LIMIT_CALL),
+           wb_guard_limit_seconds(WB_LIMIT_DATA));
+  strv_push(&argv, "--driver-timeouts");
+  strv_push(&argv, num);
   push_log_config(&argv, log);
   for (char **o = c->log_opts; o && *o; o++) {
     strv_push(&argv, "--log-opt");

@@ -12,7 +12,10 @@
  * The log driver gets the same struct wb_host as in whalebox
  * (core/driver_host.c): the state root, its own driver directory, its
  * configuration group, the same size parser; what it logs and every
- * failure of it go to <container>/monitor.log (messages.c).
+ * failure of it go to <container>/monitor.log (messages.c).  Every call
+ * into it is guarded as in whalebox (driver_guard.h, driver_log.h): a
+ * crash, exit() or hang of the driver is one of those failures, and the
+ * monitor goes on reaping the container and records its exit.
  *
  * The log is opened before the container starts, and only here: the
  * runtime's starter process (core/container/monitor.c) waits on the
@@ -24,7 +27,8 @@
  *   whalebox-monitor --starter PID --control FD --stdout FD --stderr FD
  *     --id ID --log-driver SO --log-dir DIR --state-root DIR
  *     --driver-dir DIR --messages FILE [--log-level N]
- *     [--log-config T:K=V]... [--log-opt K=V]... -- EXIT-COMMAND...
+ *     [--driver-timeouts CALL,DATA] [--log-config T:K=V]...
+ *     [--log-opt K=V]... -- EXIT-COMMAND...
  * With a terminal --stdout and --stderr are -1: the pty comes with the
  * pid. */
 #include <dlfcn.h>
@@ -41,8 +45,11 @@
 #include <whalebox/plugin.h>
 
 #include "../container/sync.h"
+#include "../driver_guard.h"
 #include "../driver_host.h"
+#include "../driver_log.h"
 #include "../log_sink.h"
+#include "../util/cleanup.h"
 #include "../util/error.h"
 #include "../util/log.h"
 #include "../util/xalloc.h"
@@ -57,6 +64,16 @@ struct options {
   const char **log_opts; /* NULL-terminated, sized by argc */
   char **exit_cmd;
 };
+
+/* "CALL,DATA" seconds, as whalebox's own (drivers { ... } in its
+ * configuration). */
+static void set_timeouts(const char *v)
+{
+  char *end;
+  unsigned long call = strtoul(v, &end, 10);
+  unsigned long data = *end == ',' ? strtoul(end + 1, NULL, 10) : 0;
+  wb_guard_set_timeouts((unsigned)call, (unsigned)data);
+}
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -96,6 +113,8 @@ static int parse_args(int argc, char **argv, struct options *o)
       o->messages = v;
     else if (strcmp(a, "--log-level") == 0)
       o->log_level = atoi(v);
+    else if (strcmp(a, "--driver-timeouts") == 0)
+      set_timeouts(v);
     else if (strcmp(a, "--log-config") == 0)
       o->config[nconf++] = v;
     else if (strcmp(a, "--log-opt") == 0)
@@ -120,17 +139,23 @@ struct driver {
   bool initialised;
   struct wb_driver_services services;
   struct wb_host host;
+  struct wb_guard guard;
+  struct wb_guarded_log log; /* the ops we call: the guard's trampolines */
+  char *left_behind;
+  const char *path;
 };
 
 #define LOG_OPS_V1_0_SIZE (offsetof(struct wb_log_ops, remove) + sizeof(void *))
 
-static int load_driver(const struct options *o, struct driver *d, wb_error *err)
+/* dlopen and the getter run the driver's code: guarded ("load"). */
+static int load_code(void *arg, wb_error *err)
 {
-  d->dl = dlopen(o->driver, RTLD_NOW | RTLD_LOCAL);
+  struct driver *d = arg;
+  d->dl = dlopen(d->path, RTLD_NOW | RTLD_LOCAL);
   if (!d->dl) {
     const char *why = dlerror();
     return wb_error_set(err, -ENOEXEC, "log driver %s: cannot load: %s",
-                        o->driver, why ? why : "unknown error");
+                        d->path, why ? why : "unknown error");
   }
   wb_plugin_entry_fn entry =
       (wb_plugin_entry_fn)dlsym(d->dl, WB_PLUGIN_ENTRY_NAME);
@@ -141,29 +166,64 @@ static int load_driver(const struct options *o, struct driver *d, wb_error *err)
       !p->name || !p->init || !ops || *ops < LOG_OPS_V1_0_SIZE)
     return wb_error_set(err, -EPROTO,
                         "log driver %s: not the log driver whalebox checked",
-                        o->driver);
+                        d->path);
   d->desc = p;
-  d->services.label = xasprintf("log-%s", p->name);
+  return 0;
+}
+
+static int run_init(void *arg, wb_error *err)
+{
+  struct driver *d = arg;
+  return d->desc->init(&d->host, &d->data, err);
+}
+
+static int load_driver(const struct options *o, struct driver *d, wb_error *err)
+{
+  d->path = o->driver;
+  cleanup_free char *who = xasprintf("log driver %s", o->driver);
+  d->guard.who = who;
+  int r = wb_guard_call(&d->guard, "load", WB_LIMIT_QUICK, false, load_code, d,
+                        err);
+  d->guard.who = NULL;
+  if (r < 0)
+    return r;
+  d->services.label = xasprintf("log-%s", d->desc->name);
+  d->guard.who = d->services.label;
   for (const char *const *c = o->config; *c; c++)
     if (wb_driver_setting_parse(&d->services, *c) < 0)
       return wb_error_set(err, -EINVAL, "%s: bad setting %s", d->services.label,
                           *c);
   wb_driver_host_fill(&d->host, &d->services, o->state_root, o->driver_dir);
-  int r = p->init(&d->host, &d->data, err);
-  if (r < 0) {
-    if (!err->msg)
-      wb_error_set(err, -r, "%s: init failed", d->services.label);
+  r = wb_guard_call(&d->guard, "init", WB_LIMIT_CALL, false, run_init, d, err);
+  if (r < 0)
     return r;
-  }
   d->initialised = true;
+  wb_guarded_log_init(&d->log, &d->guard, d->desc->ops, &d->data,
+                      &d->left_behind);
+  return 0;
+}
+
+static int run_fini(void *arg, wb_error *err)
+{
+  (void)err;
+  struct driver *d = arg;
+  d->desc->fini(d->data);
   return 0;
 }
 
 static void unload_driver(struct driver *d)
 {
-  if (d->initialised && d->desc->fini)
-    d->desc->fini(d->data);
+  wb_error err = WB_ERROR_INIT;
+  if (d->initialised && d->desc->fini && d->guard.state == WB_GUARD_OK &&
+      wb_guard_call(&d->guard, "fini", WB_LIMIT_QUICK, false, run_fini, d,
+                    &err) < 0)
+    wb_log(WB_LOG_WARN, "%s", err.msg);
+  wb_error_clear(&err);
   d->initialised = false;
+  d->guard.who = NULL;
+  wb_guard_clear(&d->guard);
+  free(d->left_behind);
+  d->left_behind = NULL;
   wb_driver_services_clear(&d->services);
   /* Not dlclose'd: the monitor execs or exits next, and a driver's
    * destructors have no business running before that. */
@@ -183,7 +243,7 @@ static int open_sink(const struct options *o, struct driver *d,
       .dir = o->dir,
       .options = o->log_opts,
   };
-  return wb_log_sink_open(sink, d->desc->ops, d->data, d->services.label, &t,
+  return wb_log_sink_open(sink, &d->log.ops, &d->log, d->services.label, &t,
                           err);
 }
 

@@ -35,20 +35,20 @@
  *
  * Faults: the core makes every call into a driver (loading it, which runs
  * its constructors, the getter, init, probe, fini and every op) under a
- * guard, in whichever whalebox process it runs (the runtime, a container's
- * first process before exec, exec's helper; not yet whalebox-monitor,
- * which writes a detached container's log).  A crash (SIGSEGV, SIGBUS, SIGILL,
- * SIGFPE, SIGABRT), an exit() or a call that outlives its time limit (below)
- * fails that call with one line naming the driver, the op and the signal
- * or the limit; the command then fails with exit code 125 and removes what
- * it had made.  For the rest of that process the driver is not called
- * again, except for the ops that remove state (storage remove and umount,
- * cgroup destroy, kill and thaw, log remove and close), tried once each;
- * what they cannot remove is named in a warning.  So a driver must not
- * block, ignore or handle those signals or SIGALRM, nor use alarm() or
- * ITIMER_REAL.  `whalebox plugins` and `info` also run each driver in a
- * child process, so that even _exit() or a blocked signal is one line of
- * their output.
+ * guard, in whichever process it runs (the runtime, a container's first
+ * process before exec, exec's helper, whalebox-monitor).  A crash
+ * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT), an exit() or a call that
+ * outlives its time limit (below) fails that call with one line naming the
+ * driver, the op and the signal or the limit; the command then fails with
+ * exit code 125 and removes what it had made (in whalebox-monitor a failed
+ * write is reported as any other, and the container goes on).  For the rest of
+ * that process the driver is not called again, except for the ops that remove
+ * state (storage remove and umount, cgroup destroy, kill and thaw, log remove
+ * and close), tried once each; what they cannot remove is named in a warning.
+ * So a driver must not block, ignore or handle those signals or SIGALRM, nor
+ * use alarm() or ITIMER_REAL.  `whalebox plugins` and `info` also run each
+ * driver in a child process, so that even _exit() or a blocked signal is one
+ * line of their output.
  *
  * Time limits (seconds; whalebox.conf `drivers { timeout; data_timeout; }`
  * changes the second and third):

@@ -160,6 +160,28 @@ assert_nothing_left() {
   done
 }
 
+@test "run -d: a log driver that faults in write, in whalebox-monitor: the container runs to its end, its exit code recorded, the fault in .State.Error" {
+  local fault
+  for fault in "${FAULTS[@]}"; do
+    CID=$(WB_TD_FAULT_OP=write wb --log-driver "$(fd_path log "$fault")" run -d --name "w-$fault" \
+      --cgroup-parent "$WB_CG_PARENT" busybox sh -c 'echo hi; exit 4') ||
+      fail "run -d with log-$fault failed"
+    run --separate-stderr timeout 60 "$WB_BIN" --config "$WB_CONF" --root "$WB_ROOT" \
+      --plugin-dir "$WB_PLUGIN_DIR" wait "w-$fault"
+    assert_status 0
+    [[ "$output" == 4 ]] || fail "wait printed: $output" "$stderr"
+    run --separate-stderr wb inspect "w-$fault"
+    assert_status 0
+    [[ "$(json '.[0].State.Status' <<<"$output")" == exited ]] || fail "state" "$output"
+    [[ "$(json '.[0].State.ExitCode' <<<"$output")" == 4 ]] || fail "exit code" "$output"
+    assert_contains "$(json '.[0].State.Error' <<<"$output")" \
+      "log-$fault: $(fault_says "$fault" write)"
+    run --separate-stderr wb rm -f "w-$fault"
+    assert_status 0
+  done
+  assert_nothing_left
+}
+
 # ---- exec, logs ------------------------------------------------------------
 
 @test "exec: a cgroup driver that faults in enter_self in exec's helper: 125, one line, the container unharmed" {
